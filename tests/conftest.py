@@ -1,0 +1,45 @@
+"""Shared helpers for the tests that are not natural as notebook cells: CLI, papermill, browser."""
+import os, shutil, socket, subprocess, sys, time
+from pathlib import Path
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO/"test-artifacts"   # screenshots and executed notebooks, kept for inspection
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+def wait_for_port(port: int, proc=None, timeout: float = 60):
+    t = time.time()
+    while time.time() - t < timeout:
+        if proc is not None and proc.poll() is not None: raise RuntimeError(f"server exited with {proc.returncode}")
+        try: socket.create_connection(("127.0.0.1", port), timeout=1).close(); return
+        except OSError: time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium through Playwright (never `playwright install`). Skipped when chromium is
+    missing, unless TASKWEAVER_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("TASKWEAVER_REQUIRE_BROWSER") == "1": pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+def block_external(page):
+    "Abort every request that does not go to 127.0.0.1 (CDNs, fonts): the machine has no internet."
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+               else route.abort())
+
+def run(cmd, **kw):
+    "Run a command in the repository and return the completed process (output captured)."
+    return subprocess.run(cmd, cwd=kw.pop("cwd", REPO), capture_output=True, text=True, **kw)
