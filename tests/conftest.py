@@ -43,3 +43,21 @@ def block_external(page):
 def run(cmd, **kw):
     "Run a command in the repository and return the completed process (output captured)."
     return subprocess.run(cmd, cwd=kw.pop("cwd", REPO), capture_output=True, text=True, **kw)
+
+from contextlib import contextmanager
+
+@contextmanager
+def voila_server(notebook, timeout: float = 120):
+    """Serve one notebook with Voila on 127.0.0.1 and a free port; yields the page URL; stops the server by PID."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+                             "--Voila.ip=127.0.0.1", "--ServerApp.disable_check_xsrf=True",
+                             "--VoilaConfiguration.file_allowlist=['.*']"],
+                            cwd=str(Path(notebook).parent), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc, timeout)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill()
