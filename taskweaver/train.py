@@ -21,7 +21,7 @@ __all__ = ['TrainConfig', 'lr_at', 'ResumableSampler', 'atomic_torch_save', 'tra
            'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'NonFiniteLossError', 'default_step', 'FabricTrainer',
            'toy_regression_data', 'train_toy']
 
-# %% ../nbs/02_train.ipynb #524ab39c
+# %% ../nbs/02_train.ipynb #1d6b6ffc
 @dataclass
 class TrainConfig:
     "Settings of one training run; round-trips to JSON and rejects unknown keys."
@@ -45,6 +45,7 @@ class TrainConfig:
     strategy: str = "auto"            # e.g. ddp, fsdp
     precision: str = "32-true"        # e.g. bf16-mixed on GPUs
     loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv; swanlab is added when installed
+    tensorboard_dir: str | None = None  # TensorBoard root (default: <output_dir>/tensorboard_logs)
     progress: bool = True             # tqdm progress bar
 
     def __post_init__(self):
@@ -118,7 +119,7 @@ def checkpoint_name(epoch: int, val_loss: float | None = None, step: int | None 
     "Lightning-style name: `epoch=03-val_loss=0.1234.ckpt` (or `epoch=03-step=120.ckpt` with no val loss)."
     return f"epoch={epoch:02d}-val_loss={val_loss:.4f}.ckpt" if val_loss is not None else f"epoch={epoch:02d}-step={step}.ckpt"
 
-# %% ../nbs/02_train.ipynb #2bd160f3
+# %% ../nbs/02_train.ipynb #97347c9e
 class SwanLabLogger:
     "Minimal Fabric-compatible logger that forwards scalars to SwanLab (local mode unless `SWANLAB_MODE` says otherwise)."
     def __init__(self, logdir, project=None, workspace=None, experiment_name=None, config=None):
@@ -140,7 +141,9 @@ def make_loggers(cfg: TrainConfig, swanlab: dict | None = None) -> list:
     allowed = ("tensorboard", "csv", "swanlab")
     for name in cfg.loggers:
         if name not in allowed: raise ValueError(f"logger {name!r}: allowed are {', '.join(allowed)}")
-    if "tensorboard" in cfg.loggers: ls.append(TensorBoardLogger(root_dir=str(out), name="tensorboard_logs", version=""))
+    if "tensorboard" in cfg.loggers:
+        ls.append(TensorBoardLogger(root_dir=str(out), name="tensorboard_logs", version="") if cfg.tensorboard_dir is None
+                  else TensorBoardLogger(root_dir=cfg.tensorboard_dir, name="", version=out.name or "run"))
     if "csv" in cfg.loggers: ls.append(CSVLogger(root_dir=str(out), name="csv_logs", version=""))
     import importlib.util
     if importlib.util.find_spec("swanlab") is not None and os.environ.get("TASKWEAVER_SWANLAB", "1") != "0":
