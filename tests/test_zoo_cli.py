@@ -1,0 +1,21 @@
+"""`taskweaver zoo stats` and `taskweaver ghn` as a user runs them (a separate process), including bad input."""
+import json
+from conftest import run
+
+def test_zoo_stats_reasonable_and_full(tmp_path):
+    r = run(["taskweaver", "zoo", "stats", "--json"])
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["total"] == 16_704 and {k: v["count"] for k, v in s["families"].items()} == \
+        dict(rnn=448, lstm=448, gru=448, gpt_encoder=7680, mini_gpt=7680)
+    r = run(["taskweaver", "zoo", "stats", "--full", "--plot", str(tmp_path/"h.png")])
+    assert r.returncode == 0, r.stderr
+    assert "full set: 2,427,264 configurations" in r.stdout and (tmp_path/"h.png").stat().st_size > 10_000
+
+def test_zoo_stats_bad_vocab():
+    r = run(["taskweaver", "zoo", "stats", "--vocab-size", "0"])
+    assert r.returncode != 0 and "vocab_size=0 must be a positive integer" in r.stderr
+
+def test_ghn_eval_missing_run(tmp_path):
+    r = run(["taskweaver", "ghn", "eval", f"GHN={tmp_path}/nope"])
+    assert r.returncode != 0 and "is missing" in r.stderr
