@@ -1,0 +1,25 @@
+"""The generator experiment notebook through papermill, with a tiny Llama and tiny zoos (the real run uses SmolLM2)."""
+import json
+import papermill as pm
+from conftest import REPO, ARTIFACTS
+from taskweaver.testutils import save_tiny
+
+def test_paramgen_experiment_notebook_tiny(tmp_path):
+    out = ARTIFACTS/"paramgen"; out.mkdir(parents=True, exist_ok=True)
+    tiny = save_tiny("llama", tmp_path/"tiny")
+    params = dict(base_model=str(tiny), datasets=["arc:ARC-Challenge", "arc:ARC-Easy"], zoo_root=str(tmp_path/"zoo"),
+                  zoo_checkpoints=3, zoo_warmup_steps=1, zoo_eval_n=4, n_eval=6, n_groups=1, lodo=["arc:ARC-Challenge"],
+                  hidden_dim=16, num_hyperconv_blocks=2, max_seq_len=16, output_dim=32, gen_steps=6, gen_batch_size=4,
+                  max_prompt_groups=4, output_dir=str(out))
+    pm.execute_notebook(str(REPO/"nbs/experiments/50_paramgen.ipynb"), str(out/"50_paramgen.ipynb"), parameters=params,
+                        cwd=str(REPO), progress_bar=False)
+    m = json.loads((out/"metrics.json").read_text())
+    assert set(m["zoos"]) == {"arc-challenge", "arc-easy"} and m["zoos"]["arc-challenge"]["checkpoints"] == 3
+    systems = [r["system"] for r in m["in_distribution"]]
+    assert systems[:3] == ["base", "arc-challenge: mean checkpoint", "arc-challenge: best checkpoint"] and "generated (group 0)" in systems
+    lodo = m["lodo"]["arc-challenge"]
+    assert lodo["trained_on"] == ["arc-easy"] and lodo["nearest"] == "arc-easy"
+    assert [r["system"] for r in lodo["rows"]][:3] == ["base", "mean of other zoos' checkpoints", "nearest zoo (arc-easy) best checkpoint"]
+    assert all(r["val_nll"] > 0 for r in lodo["rows"])
+    assert (out/"paramgen_results.png").stat().st_size > 10_000
+    assert json.loads((out/"config.json").read_text())["gen_steps"] == 6
