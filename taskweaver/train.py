@@ -151,7 +151,7 @@ def make_loggers(cfg: TrainConfig, swanlab: dict | None = None) -> list:
         except Exception as e: warnings.warn(f"SwanLab is installed but could not start ({e}); logging to TensorBoard only")
     return ls
 
-# %% ../nbs/02_train.ipynb #3c935619
+# %% ../nbs/02_train.ipynb #184bac0b
 class NonFiniteLossError(RuntimeError):
     "Raised when the training loss becomes NaN or infinite; the last good checkpoint is kept."
 
@@ -245,7 +245,7 @@ class FabricTrainer:
             extra = {}
             for k in range(cfg.grad_accum):
                 batch = next(it); micro += 1
-                with fabric.no_backward_sync(fmodel, enabled=k < cfg.grad_accum - 1):
+                with fabric.no_backward_sync(fmodel, enabled=k < cfg.grad_accum - 1), torch.enable_grad():   # even if the caller is in no_grad
                     out = step_fn(fmodel, batch)
                     loss, extra = out if isinstance(out, tuple) else (out, {})
                     if not torch.isfinite(loss.detach()):
