@@ -43,7 +43,7 @@ def adapt_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.cells = cells
     return nb
 
-# %% ../nbs/08_docs.ipynb #ff71b6a0
+# %% ../nbs/08_docs.ipynb #4dc5512c
 MKDOCS_YML = """site_name: TaskWeaver
 site_description: A notebook-first workbench for generating, probing and searching language-model weights
 docs_dir: docs
@@ -111,7 +111,13 @@ def build_docs(out: str | Path = "_site", # folder of the built site
         subprocess.run(["nbdev_docs"], cwd=root, check=True, env=env)
         return root/"_docs"
     # 1. nbdev's processing (show_doc cells added and executed) into _proc/
-    code = ("from nbdev.quarto import proc_nbs, refresh_quarto_yml\nimport nbdev.doclinks\n"
+    code = ("from nbdev.quarto import proc_nbs\nimport nbdev.doclinks, nbdev.processors as P\n"
+            "_orig = P._do_eval\n"
+            "def _do_eval(cell):\n"   # lesson cells that import *and* compute need earlier cells: keep their saved outputs instead
+            "    r = _orig(cell)\n"
+            "    if r and not (cell.directives_.keys() & {'export','exports','exporti','exec_doc'}) and P._ast_contains(cell.parsed_(), (P.ast.Expr, P.ast.Assign, P.ast.For, P.ast.With, P.ast.If)) and not P._show_docs(cell.parsed_()): return None\n"
+            "    return r\n"
+            "P._do_eval = _do_eval\n"
             "nbdev.doclinks._build_modidx()\nproc_nbs(force=True, n_workers=0)\n")
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, env=env)
     # 2. the adapter, 3. mkdocs
