@@ -61,3 +61,17 @@ def voila_server(notebook, timeout: float = 120):
         proc.terminate()
         try: proc.wait(10)
         except subprocess.TimeoutExpired: proc.kill()
+
+@contextmanager
+def http_server(directory, timeout: float = 30):
+    "Serve a folder with `python -m http.server` on 127.0.0.1 and a free port; yields the base URL; stops it by PID."
+    port = free_port()
+    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(directory)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, srv, timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.terminate()
+        try: srv.wait(10)
+        except subprocess.TimeoutExpired: srv.kill()

@@ -1,0 +1,74 @@
+"""`taskweaver batch` end to end: a failing notebook does not stop the others, the summary and the HTML index
+record it, the analysis notebook collects the rest, the index's links resolve in headless Chromium; Ray when installed."""
+import json, shutil, sys
+import pytest
+from conftest import REPO, ARTIFACTS, run, http_server, block_external
+from taskweaver.batch import make_test_notebook
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("batch")
+    nbs = [make_test_notebook(d/"nbs/train_a.ipynb", body="import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
+                              "plt.plot([1, 2, steps]); plt.savefig(out/'curve.png')"),
+           make_test_notebook(d/"nbs/train_b.ipynb", body="raise RuntimeError(f'diverged after {steps} steps')"),
+           REPO/"nbs/experiments/90_analysis.ipynb"]
+    r = run(["taskweaver", "batch", *map(str, nbs), "-p", "train_a.steps", "5", "-p", "steps", "3",
+             "--jobs", "2", "--output", str(d/"runs/demo")], cwd=d)
+    return d/"runs/demo", r
+
+def test_cli_reports_the_failure_and_runs_the_rest(batch_dir):
+    out, r = batch_dir
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "RuntimeError: diverged after 3 steps" in r.stdout
+    assert f"Summary: {out}/summary.json" in r.stdout.strip().splitlines()[-1]
+    s = json.loads((out/"summary.json").read_text())
+    st = {x["stem"]: x for x in s["runs"]}
+    assert [x["stem"] for x in s["runs"]][-1] == "90_analysis"            # the collector ran last
+    assert {k: v["status"] for k, v in st.items()} == {"train_a": "ok", "train_b": "failed", "90_analysis": "ok"}
+    assert st["train_a"]["metrics"] == {"steps": 5} and st["train_a"]["parameters"]["steps"] == 5
+    assert st["train_b"]["error"]["cell_index"] == 3 and "raise RuntimeError" in st["train_b"]["error"]["source"]
+    assert st["90_analysis"]["metrics"]["runs"] == 1                       # train_a's metrics.json (train_b wrote none)
+    assert (out/"90_analysis/analysis.png").stat().st_size > 5_000
+    assert (out/"train_b/train_b.ipynb").exists()                         # the executed copy with the error is kept
+
+def test_resume_skips_what_succeeded(batch_dir):
+    out, _ = batch_dir
+    nbs = json.loads((out/"summary.json").read_text())["runs"]
+    r = run(["taskweaver", "batch", *[x["notebook"] for x in nbs], "-p", "train_a.steps", "5",
+             "-p", "steps", "3", "--output", str(out), "--resume"], cwd=out.parent.parent)
+    assert r.returncode == 1
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.split() and l.split()[0] in ("train_a", "train_b", "90_analysis")}
+    assert "(resumed)" in lines["train_a"] and "(resumed)" not in lines["train_b"] and "(resumed)" not in lines["90_analysis"]
+    r = run(["taskweaver", "batch", nbs[0]["notebook"], "--output", str(out)], cwd=out.parent.parent)
+    assert r.returncode == 2 and "--resume" in r.stderr                    # never overwrites a batch silently
+
+def test_index_in_browser_links_resolve_and_failure_is_marked(batch_dir, browser):
+    out, _ = batch_dir
+    ARTIFACTS.mkdir(exist_ok=True)
+    with http_server(out) as url:
+        page = browser.new_page(viewport=dict(width=1300, height=900)); block_external(page)
+        page.goto(url + "/index.html", wait_until="load")
+        page.screenshot(path=str(ARTIFACTS/"batch_index.png"), full_page=True)
+        assert "2 ok, 1 failed" in page.inner_text("h1 + p")
+        failed = page.locator("tr.failed")
+        assert failed.count() == 1 and "train_b" in failed.inner_text() and "RuntimeError" in failed.inner_text()
+        assert page.locator("tr.ok").count() == 2
+        hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+        assert "train_a/train_a.html" in hrefs and "train_a/curve.png" in hrefs and "summary.json" in hrefs
+        for h in hrefs:
+            resp = page.request.get(f"{url}/{h}")
+            assert resp.status == 200, (h, resp.status)
+        page.click("tr#train_a a:text('notebook')")                         # the rendered notebook opens
+        page.wait_for_load_state("load")
+        assert "metrics.json" in page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS/"batch_notebook_page.png"))
+        page.close()
+
+def test_ray_local_cluster(tmp_path):
+    pytest.importorskip("ray")
+    nb = make_test_notebook(tmp_path/"nbs/a.ipynb")
+    r = run(["taskweaver", "batch", str(nb), "-p", "steps", "4", "--ray", "local",
+             "--output", str(tmp_path/"runs/ray")], cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = json.loads((tmp_path/"runs/ray/summary.json").read_text())
+    assert s["ray"] == "local" and s["runs"][0]["status"] == "ok" and s["runs"][0]["metrics"] == {"steps": 4}
