@@ -11,6 +11,7 @@ from typing import Any
 import torch
 import datasets
 from datasets import Dataset, concatenate_datasets
+from .utils import check_keys
 
 # %% auto #0
 __all__ = ['SAMPLE_PLAN', 'PROCESSORS', 'SST2_LABELS', 'AG_NEWS_LABELS', 'DEFAULT_DATASET_CONFIG', 'data_dir', 'data_path',
@@ -423,9 +424,7 @@ class DatasetConfig:
     @classmethod
     def from_dict(cls, d: dict, where: str = "config"):
         "Build from a dict, naming unknown keys and the allowed ones."
-        allowed = [f.name for f in fields(cls)]
-        bad = [k for k in d if k not in allowed]
-        if bad: raise ValueError(f"{where}: unknown key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
+        check_keys(d, [f.name for f in fields(cls)], where)
         if "name" not in d: raise ValueError(f"{where}: missing required key 'name'")
         return cls(**d)
 

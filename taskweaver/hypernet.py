@@ -8,6 +8,7 @@ import json, math, os, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
+from .utils import strict_from_dict
 from torch import nn
 from transformers.modeling_outputs import CausalLMOutputWithPast
 from transformers.pytorch_utils import Conv1D
@@ -49,10 +50,7 @@ class TaskWeaverConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
-        allowed = [f.name for f in fields(cls)]
-        bad = [k for k in d if k not in allowed]
-        if bad: raise ValueError(f"unknown TaskWeaverConfig key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #e1b0f628
 class LoraHyperNetwork(nn.Module):

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+from .utils import strict_from_dict
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import (create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths,
                              DEFAULT_DATASET_CONFIG, gsm8k_answer)
@@ -72,10 +73,7 @@ class HypernetTrainConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
-        allowed = [f.name for f in fields(cls)]
-        bad = [k for k in d if k not in allowed]
-        if bad: raise ValueError(f"unknown key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #d8a07ea4
 KEEP_COLUMNS = ["input_ids", "attention_mask", "prompt_length", "task", "task_text"]

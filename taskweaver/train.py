@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Callable
 import numpy as np
+from .utils import strict_from_dict
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -57,10 +58,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys and listing the allowed ones."
-        allowed = [f.name for f in fields(cls)]
-        bad = [k for k in d if k not in allowed]
-        if bad: raise ValueError(f"unknown TrainConfig key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
 
     def to_dict(self) -> dict: return asdict(self)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
 from torch import nn
+from ..utils import strict_from_dict
 import torch.nn.functional as F
 from torch.func import functional_call
 from .graph import NODE_TYPES, ModelGraph, model_graph
@@ -29,9 +30,7 @@ class GHNConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
-        bad = [k for k in d if k not in [f.name for f in fields(cls)]]
-        if bad: raise ValueError(f"unknown GHNConfig key(s) {bad}; allowed are {', '.join(f.name for f in fields(cls))}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
     def to_dict(self) -> dict: return asdict(self)
 
 # %% ../../nbs/ghn/01_model.ipynb #9886f80d

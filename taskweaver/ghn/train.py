@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import torch
+from ..utils import strict_from_dict
 from ..train import TrainConfig, FabricTrainer
 from ..zoo import ModelConfigGenerator, MODEL_TYPES, build_model
 from .model import GHN, GHNConfig, functional_forward, load_params, save_ghn, load_ghn
@@ -85,9 +86,7 @@ class GHNTrainConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
-        bad = [k for k in d if k not in [f.name for f in fields(cls)]]
-        if bad: raise ValueError(f"unknown GHNTrainConfig key(s) {bad}; allowed are {', '.join(f.name for f in fields(cls))}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
     def to_dict(self) -> dict: return asdict(self)
     def ghn_config(self) -> GHNConfig: return GHNConfig(hidden=self.hidden, rounds=self.rounds, rank=self.rank, graph=self.graph)
 

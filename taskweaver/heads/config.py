@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
 from torch import nn
+from ..utils import strict_from_dict
 import torch.nn.functional as F
 
 # %% auto #0
@@ -82,10 +83,7 @@ class HeadConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "HeadConfig":
         "Build from a dict, naming unknown keys and listing the allowed ones."
-        allowed = [f.name for f in fields(cls)]
-        bad = [k for k in d if k not in allowed]
-        if bad: raise ValueError(f"unknown HeadConfig key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-        return cls(**d)
+        return strict_from_dict(cls, d)
 
 # %% ../../nbs/heads/20_config.ipynb #fed7b6f1
 def model_dims(model: nn.Module) -> tuple:
