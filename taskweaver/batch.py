@@ -51,7 +51,7 @@ def merge_config(base: dict, new: dict, where: str = "config") -> dict:
         else: out[k] = v
     return out
 
-# %% ../nbs/07_batch.ipynb #87cb4088
+# %% ../nbs/07_batch.ipynb #46b858f8
 PRESETS: dict = {
     "full": dict(jobs=1),
     "quick": dict(jobs=1, per_notebook={
@@ -62,8 +62,9 @@ PRESETS: dict = {
         "30_wann_classification": dict(num_generations=4, population_size=8, eval_examples=128, subset_size=800,
                                        test_size=400, baseline_steps=60),
         "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),
-        "50_paramgen": dict(datasets=["arc:ARC-Challenge", "arc:ARC-Easy"], zoo_checkpoints=3, zoo_warmup_steps=2,
-                            zoo_eval_n=8, n_eval=16, n_groups=1, gen_steps=30, max_prompt_groups=8, zoo_root="{run_dir}/zoo"),
+        "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,
+                            zoo_warmup_steps=1, zoo_eval_n=8, zoo_eval_every=10, n_eval=8, n_groups=1,
+                            lodo=["arc:ARC-Challenge"], hidden_dim=32, gen_steps=20, gen_batch_size=8, max_prompt_groups=8),
     }),
 }
 

@@ -1,7 +1,6 @@
 """The docs site builds without quarto and renders in headless Chromium."""
-import subprocess, sys
 import pytest
-from conftest import REPO, ARTIFACTS, free_port, wait_for_port, block_external
+from conftest import REPO, ARTIFACTS, http_server, block_external
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -9,14 +8,8 @@ def site(tmp_path_factory):
     from taskweaver.docs import build_docs
     build_docs(out, root=REPO, use_quarto=False)
     assert (out/"index.html").exists()
-    port = free_port()
-    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(out)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, srv)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.terminate(); srv.wait(10)
+    with http_server(out) as url:
+        yield url
 
 def test_home_and_api_page_show_signatures(site, browser):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -36,4 +29,54 @@ def test_home_and_api_page_show_signatures(site, browser):
     hrefs = page.eval_on_selector_all("nav a", "els => els.map(e => e.getAttribute('href'))")
     for mod in ("01_data", "02_train", "09_cli"):
         assert any(h and mod in h for h in hrefs), (mod, hrefs)
+    page.close()
+
+def _module_pages():
+    "Every exported module: (its page path in the site, its public names), from the notebooks' default_exp."
+    import importlib, re
+    out = []
+    for nb in sorted((REPO/"nbs").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in nb.parts: continue
+        m = re.search(r"#\|\s*default_exp\s+([\w.]+)", nb.read_text())
+        if not m: continue
+        mod = importlib.import_module(f"taskweaver.{m.group(1)}")
+        names = [n for n in getattr(mod, "__all__", []) if not n.startswith("_") and callable(getattr(mod, n, None))]   # functions, classes
+        out.append((nb.relative_to(REPO/"nbs").with_suffix("").as_posix(), m.group(1), names))
+    return out
+
+def test_every_module_has_an_api_page(site, browser):
+    "One page per exported module, showing its public functions and classes (commands modules may export none)."
+    pages = _module_pages()
+    assert len(pages) >= 30
+    page = browser.new_page(); block_external(page)
+    missing = []
+    for path, mod, names in pages:
+        r = page.request.get(f"{site}/{path}/")
+        assert r.status == 200, (path, r.status)
+        text = r.text()
+        missing += [f"{mod}.{n}" for n in names if n not in text]
+    assert not missing, f"public names absent from their module's page: {missing[:20]}"
+    page.goto(f"{site}/07_batch/", wait_until="load")                 # one in the browser, with its screenshot
+    assert "run_batch" in page.inner_text("body") and "Batch runs" in page.title()
+    page.screenshot(path=str(ARTIFACTS/"docs_batch.png"))
+    page.close()
+
+def test_navigation_and_search(site, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport=dict(width=1300, height=900)); block_external(page)
+    page.goto(site + "/", wait_until="load")
+    # navigation: follow the sidebar link to the batch page and come back through another link
+    page.locator("nav a[href*='07_batch']").first.click()
+    page.wait_for_url("**/07_batch/**")
+    assert "taskweaver batch" in page.inner_text("body")
+    page.locator("nav a[href*='wann/34_evaluate']").first.click(force=True)
+    page.wait_for_url("**/wann/34_evaluate/**")
+    # search: mkdocs-material's client-side index (no server), type a query and open the first hit
+    page.locator("label.md-search__icon, .md-header__button[for='__search']").first.click()
+    page.fill("input.md-search__input", "papermill")
+    page.wait_for_selector(".md-search-result__item", timeout=30_000)
+    hits = page.locator(".md-search-result__item")
+    assert hits.count() >= 1
+    page.screenshot(path=str(ARTIFACTS/"docs_search.png"))
+    assert any("batch" in (hits.nth(i).inner_text().lower()) for i in range(min(hits.count(), 10)))
     page.close()

@@ -22,4 +22,7 @@ def test_paramgen_experiment_notebook_tiny(tmp_path):
     assert [r["system"] for r in lodo["rows"]][:3] == ["base", "mean of other zoos' checkpoints", "nearest zoo (arc-easy) best checkpoint"]
     assert all(r["val_nll"] > 0 for r in lodo["rows"])
     assert (out/"paramgen_results.png").stat().st_size > 10_000
+    assert (out/"paramgen_generator_val_loss.png").exists() and set(m["generators"]) == {"all_zoos", "without_arc-challenge"}
+    g = m["generators"]["all_zoos"]
+    assert g["initial_metrics"]["rel_error"] == 1.0 and len(g["val_history"]) >= 1   # untrained = the zoos' mean checkpoint
     assert json.loads((out/"config.json").read_text())["gen_steps"] == 6

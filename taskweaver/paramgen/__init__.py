@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/paramgen/59_api.ipynb #3f4f0ccf
+# %% ../../nbs/paramgen/59_api.ipynb #7deedd4d
 from .zoo import (ZooConfig, collect_zoo, HeldOut, load_zoo, load_checkpoint, save_checkpoint, read_metadata,
                                      build_lora_model, candidate_labels)
 from .prompts import (dataset_prompts, file_prompts, make_prompt_groups, prepare_prompts, read_prompt_groups,
@@ -13,7 +13,7 @@ from .prompts import (dataset_prompts, file_prompts, make_prompt_groups, prepare
 from .tokenizer import ParamLayout, ParamTokenizer
 from .generator import (GeneratorConfig, ModelConfig, TrainingConfig, DataConfig, LoggingConfig, HyperConvBlock,
                                            ParamGenerator, save_generator, load_generator)
-from .train import train_generator, masked_losses, load_training_data, synthetic_zoo, ZooPairs
+from .train import train_generator, masked_losses, load_training_data, synthetic_zoo, ZooPairs, ZooNormalizer
 from .inference import AdapterGenerator, generate_adapter, export_peft_adapter, prompt_groups_for
 from .eval import Harness, evaluate_systems, mean_state, best_checkpoint, bootstrap_ci, unseen_prompt_groups
 from .analyze import analyze_zoo, format_analysis, check_tokenization

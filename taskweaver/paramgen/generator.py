@@ -16,7 +16,7 @@ import yaml
 __all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
            'save_generator', 'load_generator']
 
-# %% ../../nbs/paramgen/52_generator.ipynb #a7e84f26
+# %% ../../nbs/paramgen/52_generator.ipynb #47ecfb0b
 def _section(cls, d, where):
     d = d or {}
     if not isinstance(d, dict): raise ValueError(f"{where}: expected a mapping, got {type(d).__name__}")
@@ -27,7 +27,7 @@ def _section(cls, d, where):
 
 @dataclass
 class ModelConfig:
-    "The generator network (seed keys plus `kernel_size`)."
+    "The generator network (seed keys plus `kernel_size`, `num_basis`, `basis_scale`)."
     text_encoder_name: str = "all-MiniLM-L6-v2"  # frozen Sentence-BERT (embedded default)
     hidden_dim: int = 384                 # width of the HyperConv feature axis
     max_seq_len: int = 512                # parameter tokens per checkpoint (= tokenizer max_tokens)
@@ -35,6 +35,8 @@ class ModelConfig:
     output_dim: int = 384                 # numbers per parameter token (= tokenizer token_dim)
     freeze_text_encoder: bool = True      # embeddings are computed once and cached; only True is supported
     kernel_size: int = 3                  # ConvW / ConvH kernel
+    num_basis: int = 8                    # prompt-weighted basis token grids added to the output (0 = HyperConv path only)
+    basis_scale: float = 10.0             # the basis is stored divided by this: Adam moves it this many times faster
 
 @dataclass
 class TrainingConfig:
@@ -64,6 +66,7 @@ class DataConfig:
     val_prompts: str | None = None
     test_ratio: float = 0.1               # share of prompt groups held out for validation when building groups
     max_prompt_groups: int | None = 256   # per zoo, to bound the encoder cost
+    target_norm: str = "zoo"              # zoo: residuals from the training checkpoints' mean in per-token units; token: each checkpoint's own token scales (DnD)
 
 @dataclass
 class LoggingConfig:
@@ -94,6 +97,7 @@ class GeneratorConfig:
         if badsw: raise ValueError(f"unknown config key(s) {', '.join('logging.swanlab.' + k for k in badsw)}; allowed: project, workspace, experiment_name")
         for k in ("learning_rate", "weight_decay", "mse_weight", "l1_weight"): setattr(c.training, k, float(getattr(c.training, k)))  # YAML reads 1e-4 as a string
         if c.training.optimizer_type not in ("adamw", "adam"): raise ValueError(f"training.optimizer_type={c.training.optimizer_type!r}: allowed are adamw, adam")
+        if c.data.target_norm not in ("zoo", "token"): raise ValueError(f"data.target_norm={c.data.target_norm!r}: allowed are zoo, token")
         if not c.model.freeze_text_encoder:
             raise ValueError("model.freeze_text_encoder=false is not supported: prompt embeddings are computed once by the frozen encoder")
         return c
@@ -136,7 +140,7 @@ class HyperConvBlock(nn.Module):
         h = 0.5 * (self.h1(F.gelu(self.w1(h))) + self.w2(F.gelu(self.h2(h)))) + self.bias
         return self.conv_l(F.gelu(h)) + (x if self.p_in == self.p_out else x.mean(1, keepdim=True))
 
-# %% ../../nbs/paramgen/52_generator.ipynb #508233e4
+# %% ../../nbs/paramgen/52_generator.ipynb #44625309
 class ParamGenerator(nn.Module):
     "Prompt-group embeddings `[B, P, E]` → normalised parameter tokens `[B, max_seq_len, output_dim]`."
     def __init__(self, cfg: ModelConfig, embed_dim: int = 384, # text-encoder width
@@ -151,17 +155,25 @@ class ParamGenerator(nn.Module):
         self.blocks = nn.ModuleList([HyperConvBlock(n_prompts, 1 if i == nb - 1 else n_prompts, H, cfg.kernel_size) for i in range(nb)])
         self.out_norm = nn.LayerNorm(H)
         self.output_proj = nn.Linear(H, cfg.output_dim)
+        nn.init.zeros_(self.output_proj.weight); nn.init.zeros_(self.output_proj.bias)
+        K = cfg.num_basis
+        if K:
+            self.coef = nn.Linear(H, K)
+            self.basis = nn.Parameter(torch.zeros(K, T, cfg.output_dim))
 
     def forward(self, emb): # [B, P, E] prompt embeddings
         if emb.dim() != 3 or emb.shape[1] != self.n_prompts or emb.shape[2] != self.embed_dim:
             raise ValueError(f"embeddings have shape {list(emb.shape)}; expected [B, {self.n_prompts}, {self.embed_dim}]")
         x = self.input_proj(emb)                                   # [B, P, H]
         g, b = self.film(x).chunk(2, -1)
-        x = self.pos * (1 + g[:, :, None]) + b[:, :, None]         # sequence expander: [B, P, T, H]
-        for blk in self.blocks: x = blk(x)
-        return self.output_proj(self.out_norm(x[:, 0]))            # [B, T, output_dim]
+        h = self.pos * (1 + g[:, :, None]) + b[:, :, None]         # sequence expander: [B, P, T, H]
+        for blk in self.blocks: h = blk(h)
+        out = self.output_proj(self.out_norm(h[:, 0]))             # [B, T, output_dim]
+        if self.cfg.num_basis:
+            out = out + torch.einsum("bk,ktd->btd", self.coef(x.mean(1)), self.basis * self.cfg.basis_scale)
+        return out
 
-# %% ../../nbs/paramgen/52_generator.ipynb #d7048bb5
+# %% ../../nbs/paramgen/52_generator.ipynb #11fe04c9
 def save_generator(gen: ParamGenerator, folder, cfg: GeneratorConfig, extra: dict | None = None):
     "Write `generator_model.safetensors` and `generator_meta.json` to `folder`."
     from safetensors.torch import save_file
@@ -179,12 +191,13 @@ def load_generator(path) -> tuple:
     if not (folder/"generator_meta.json").exists() and p.suffix == ".ckpt": folder = p.parent.parent/"results"/"final_model"
     if not (folder/"generator_meta.json").exists(): raise FileNotFoundError(f"{path}: no generator_meta.json next to it (expected a results/final_model folder)")
     meta = json.loads((folder/"generator_meta.json").read_text())
-    cfg = GeneratorConfig.from_dict(meta["config"])
-    gen = ParamGenerator(cfg.model, meta["embed_dim"], meta["n_prompts"])
     if p.is_dir() or p.suffix == ".safetensors": sd = load_file(str(p/"generator_model.safetensors" if p.is_dir() else p))
     elif p.suffix == ".ckpt":
         st = torch.load(p, map_location="cpu", weights_only=False)   # our own engine checkpoint
         sd = {k.removeprefix("gen."): v for k, v in st["model"].items()}
     else: sd = torch.load(p, map_location="cpu", weights_only=True)
+    mc = dict(meta["config"]["model"]); mc.setdefault("num_basis", 0)   # generators saved before the basis path had none
+    cfg = GeneratorConfig.from_dict(dict(meta["config"], model=mc))
+    gen = ParamGenerator(cfg.model, meta["embed_dim"], meta["n_prompts"])
     gen.load_state_dict(sd); gen.eval()
     return gen, meta

@@ -16,7 +16,7 @@ from .prompts import dataset_prompts, make_prompt_groups, read_prompt_groups
 from .generator import GeneratorConfig, ParamGenerator, save_generator
 
 # %% auto #0
-__all__ = ['synthetic_zoo', 'ZooPairs', 'embed_groups', 'load_training_data', 'masked_losses', 'experiment_dir',
+__all__ = ['synthetic_zoo', 'ZooNormalizer', 'ZooPairs', 'embed_groups', 'load_training_data', 'masked_losses', 'experiment_dir',
            'train_generator']
 
 # %% ../../nbs/paramgen/53_train.ipynb #25031d77
@@ -33,7 +33,41 @@ def synthetic_zoo(folder, n: int = 6, dataset: str = "arc", dataset_config: str 
                         step=i + 1, loss=1.0 / (i + 1), rank=rank, peft_config=dict(r=rank, lora_alpha=2 * rank, target_modules=["q_proj", "v_proj"])))
     return Path(folder)
 
-# %% ../../nbs/paramgen/53_train.ipynb #cd749849
+# %% ../../nbs/paramgen/53_train.ipynb #05ece56c
+class ZooNormalizer:
+    "Targets as residuals from the training checkpoints' element-wise mean, in per-token RMS units; invertible at generation time."
+    def __init__(self, center: torch.Tensor, # [T, D] element-wise mean of the training checkpoints' raw tokens
+                 scale: torch.Tensor, # [T] RMS residual of each token
+                 mask: torch.Tensor): # [T, D] bool, the layout's real positions
+        self.center, self.scale, self.mask = center.to(torch.float64), scale.to(torch.float64), mask.bool()
+
+    @classmethod
+    def fit(cls, raws: list, mask: torch.Tensor):
+        "Fit on a list of `[N, T, D]` raw (un-normalised) token stacks, one per zoo."
+        n = sum(len(r) for r in raws)
+        center = sum(r.to(torch.float64).sum(0) for r in raws) / n * mask
+        ss = sum(((r.to(torch.float64) - center) * mask).pow(2).sum((0, 2)) for r in raws)
+        scale = (ss / (mask.sum(1).clamp(min=1) * n)).sqrt()
+        return cls(center, torch.where(scale > 0, scale, torch.ones_like(scale)), mask)
+
+    def normalize(self, raw: torch.Tensor) -> torch.Tensor:
+        "Raw tokens `[..., T, D]` → targets (zero on padding)."
+        return (raw.to(torch.float64) - self.center) / self.scale[:, None] * self.mask
+
+    def denormalize(self, tokens: torch.Tensor) -> torch.Tensor:
+        "Targets (or generator outputs) → raw tokens, for `ParamTokenizer.detokenize` with unit scales."
+        return (tokens.to(torch.float64) * self.scale[:, None] + self.center) * self.mask
+
+    def save(self, path):
+        "Write `center`, `scale` and `mask` to a safetensors file."
+        from safetensors.torch import save_file
+        save_file(dict(center=self.center.contiguous(), scale=self.scale.contiguous(), mask=self.mask.contiguous()), str(path))
+    @classmethod
+    def load(cls, path):
+        from safetensors.torch import load_file
+        d = load_file(str(path)); return cls(d["center"], d["scale"], d["mask"])
+
+# %% ../../nbs/paramgen/53_train.ipynb #d2672dff
 class ZooPairs(torch.utils.data.Dataset):
     "All (checkpoint, prompt group) pairs of one or more zoos; tokens and prompt embeddings are computed once."
     def __init__(self, zoos: list, # [(tokens [N,T,D] float32, prompt-group embeddings [G,P,E])]
@@ -58,14 +92,16 @@ def load_training_data(cfg: GeneratorConfig, encoder, log=print) -> dict:
     "Tokenize every zoo of `cfg.data.checkpoint_dir` and embed its prompt groups; all zoos must share one layout."
     d, m = cfg.data, cfg.model
     dirs = d.checkpoint_dir if isinstance(d.checkpoint_dir, list) else [d.checkpoint_dir]
-    tok, zoos, info, errors, all_scales = None, [], [], {}, []
+    tok, zoos, info, errors, all_scales, raws = None, [], [], {}, [], []
     for cd in dirs:
         ck, errs = load_zoo(cd, d.max_checkpoints, verbose=False)
         errors.update({f"{cd}/{k}": v for k, v in errs.items()})
-        if tok is None: tok = ParamTokenizer.fit(ck[0][1], m.max_seq_len, m.output_dim)
-        toks = []
+        if tok is None: tok = ParamTokenizer.fit(ck[0][1], m.max_seq_len, m.output_dim); raw_tok = ParamTokenizer(tok.layout, normalize=False)
+        toks, raw = [], []
         for name, sd, meta in ck:
-            t, _, sc = tok.tokenize(sd, f"{cd}/{name}"); toks.append(t.float()); all_scales.append(sc)
+            if d.target_norm == "token": t, _, sc = tok.tokenize(sd, f"{cd}/{name}"); toks.append(t.float()); all_scales.append(sc)
+            else: raw.append(raw_tok.tokenize(sd, f"{cd}/{name}")[0].float())
+        if raw: raws.append(torch.stack(raw))
         meta = ck[0][2]
         if d.train_prompts and len(dirs) == 1:
             tr = read_prompt_groups(d.train_prompts); va = read_prompt_groups(d.val_prompts) if d.val_prompts else []
@@ -75,13 +111,17 @@ def load_training_data(cfg: GeneratorConfig, encoder, log=print) -> dict:
                                         d.test_ratio, cfg.training.seed, d.max_prompt_groups)
         bad = [len(g) for g in tr + va if len(g) != d.samples_per_prompt]
         if bad: raise ValueError(f"prompt groups of size {bad[0]} but data.samples_per_prompt={d.samples_per_prompt}")
-        T = torch.stack(toks)
+        T = torch.stack(toks) if toks else None
         zoos.append(dict(dir=str(cd), name=meta.get("dataset_config") or meta.get("dataset") or Path(cd).parent.name, tokens=T,
                          train=embed_groups(encoder, tr), val=embed_groups(encoder, va) if va else None, n_ckpt=len(ck),
                          train_groups=tr, val_groups=va))
         log(f"zoo {cd}: {len(ck)} checkpoints, {tok.layout}, {len(tr)} train / {len(va)} val prompt groups")
-    S = torch.stack(all_scales)
-    return dict(tokenizer=tok, zoos=zoos, errors=errors, mask=tok.mask, ref_scales=S.mean(0))
+    out = dict(tokenizer=tok, zoos=zoos, errors=errors, mask=tok.mask, target_norm=d.target_norm)
+    if d.target_norm == "token": out["ref_scales"] = torch.stack(all_scales).mean(0)
+    else:
+        zn = out["normalizer"] = ZooNormalizer.fit(raws, tok.mask)
+        for z, r in zip(zoos, raws): z["tokens"] = zn.normalize(r).float()
+    return out
 
 # %% ../../nbs/paramgen/53_train.ipynb #3fc81aa0
 def masked_losses(pred, target, mask, mse_weight: float = 1.0, l1_weight: float = 0.1) -> tuple:
@@ -92,7 +132,7 @@ def masked_losses(pred, target, mask, mse_weight: float = 1.0, l1_weight: float 
     rel = diff.pow(2).sum().sqrt() / (target * m).pow(2).sum().sqrt().clamp(min=1e-12)
     return mse_weight * mse + l1_weight * l1, dict(mse=mse.detach(), l1=l1.detach(), mae=l1.detach(), rmse=mse.detach().sqrt(), rel_error=rel.detach())
 
-# %% ../../nbs/paramgen/53_train.ipynb #af88c77d
+# %% ../../nbs/paramgen/53_train.ipynb #960ee4b6
 def experiment_dir(cfg: GeneratorConfig) -> Path:
     "`<experiment_dir>/<experiment_name or lora_generator_YYYYMMDD_HHMMSS>`."
     return Path(cfg.logging.experiment_dir)/(cfg.logging.experiment_name or datetime.now().strftime("lora_generator_%Y%m%d_%H%M%S"))
@@ -142,16 +182,21 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
                        warmup_steps=cfg.training.warmup_steps, lr_schedule=cfg.training.scheduler_type, grad_clip=cfg.training.grad_clip,
                        eval_every=ev, ckpt_every=ev, log_every=cfg.logging.log_every, seed=cfg.training.seed, save_top_k=1,
                        accelerator="auto", progress=progress)
+    with torch.no_grad(): initial = _evaluate(gen, data, cfg)   # the untrained generator: in `zoo` mode, the training zoos' mean checkpoint
     opt = None
     if cfg.training.optimizer_type == "adam": opt = torch.optim.Adam(gen.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
     trainer = FabricTrainer(tcfg, swanlab=cfg.swanlab_kwargs())
     res = trainer.fit(gen, pairs, collate_fn=pairs.collate, batch_size=bs, step_fn=step_fn, optimizer=opt,
                       eval_fn=lambda m: _evaluate(m, data, cfg))
     final = out/"results"/"final_model"
-    save_generator(gen, final, cfg, dict(layout=data["tokenizer"].layout.to_dict(), ref_scales=data["ref_scales"].tolist(),
-                   zoos=summary["zoos"], peft_config=_first_meta(data)))
+    extra = dict(layout=data["tokenizer"].layout.to_dict(), zoos=summary["zoos"], peft_config=_first_meta(data), target_norm=data["target_norm"])
+    if data["target_norm"] == "token": extra["ref_scales"] = data["ref_scales"].tolist()
+    save_generator(gen, final, cfg, extra)
+    if data["target_norm"] == "zoo": data["normalizer"].save(final/"target_norm.safetensors")
+    hist = [dict(step=h["step"], train_loss=h["train/loss"], **{k[5:]: h[k] for k in ("eval/val_loss", "eval/rel_error") if k in h})
+            for h in trainer.history if "eval/val_loss" in h]
     summary.update(output_dir=str(out), final_model=str(final), seconds=round(res["seconds"], 2), best=res["best"],
-                   final_metrics={k: float(v) for k, v in res["metrics"].items()})
+                   final_metrics={k: float(v) for k, v in res["metrics"].items()}, initial_metrics=initial, val_history=hist)
     (out/"results"/"summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
