@@ -51,14 +51,14 @@ def merge_config(base: dict, new: dict, where: str = "config") -> dict:
         else: out[k] = v
     return out
 
-# %% ../nbs/07_batch.ipynb #46b858f8
+# %% ../nbs/07_batch.ipynb #a6549491
 PRESETS: dict = {
     "full": dict(jobs=1),
     "quick": dict(jobs=1, per_notebook={
         "00_workbench": {},
         "10_hypernet": dict(steps=10, max_per_task=8, n_eval=16, n_generate=4, max_new_tokens=8, max_length=96,
                             batch_size=4),
-        "20_probes": dict(n_train=256, n_test=128, nt_train=16, nt_test=8, max_length=64),
+        "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
         "30_wann_classification": dict(num_generations=4, population_size=8, eval_examples=128, subset_size=800,
                                        test_size=400, baseline_steps=60),
         "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),

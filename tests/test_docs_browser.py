@@ -72,8 +72,8 @@ def test_navigation_and_search(site, browser):
     page.locator("nav a[href*='wann/34_evaluate']").first.click(force=True)
     page.wait_for_url("**/wann/34_evaluate/**")
     # search: mkdocs-material's client-side index (no server), type a query and open the first hit
-    page.locator("label.md-search__icon, .md-header__button[for='__search']").first.click()
-    page.fill("input.md-search__input", "papermill")
+    page.locator("input.md-search__input").click()        # the header's search box (visible at desktop widths)
+    page.keyboard.type("papermill")
     page.wait_for_selector(".md-search-result__item", timeout=30_000)
     hits = page.locator(".md-search-result__item")
     assert hits.count() >= 1
