@@ -1,6 +1,11 @@
 """WANN evaluation speed: all shared weights in one batched pass vs a loop over weights, and genomes per second
 on 1 and 2 processes. Prints one JSON object; every ratio is measured in this one run.
 
+Two genomes: `random` (init="random": every mask at init_density 0.1, so attention and feed-forward are active
+in every layer) and `minimal` (init="minimal", what the classification presets start evolution from: empty
+blocks, embedding -> readout). The batched pass shares the embedding lookup, the LayerNorm statistics and the
+first projections across weights while nothing has written into the residual stream; a loop recomputes them.
+
     python bench/wann_eval.py [--repeats 5] [--genomes 16] [--examples 128]
 """
 import argparse, json, os, platform, statistics, time
@@ -25,21 +30,24 @@ def main():
     from taskweaver.wann.genome import random_genome
     from taskweaver.wann.model import SharedWeightTransformer
     from taskweaver.wann.evaluate import SharedWeightEvaluator
-    cfg = load_config(a.preset).model
-    g = random_genome(cfg, 4, seed=0); m = SharedWeightTransformer(g)
+    from dataclasses import replace
+    cfg = replace(load_config(a.preset).model, init="random")
     gen = torch.Generator().manual_seed(0)
+    N = 1024   # examples scored per genome per generation in classification_small; timed in micro-batches of B examples
     out = dict(machine=dict(python=platform.python_version(), torch=torch.__version__, cpus=os.cpu_count(), torch_threads=1,
                             load_average=[round(x, 2) for x in os.getloadavg()]),
-               preset=a.preset, weights=WEIGHT_SAMPLES, genome_connections=g.num_connections(), examples_per_genome=384, batched_vs_loop={})
-    N = 384   # examples scored per genome in classification_small; timed in micro-batches of B examples
+               preset=a.preset, weights=WEIGHT_SAMPLES, examples_per_genome=N, batched_vs_loop={})
     ids = torch.randint(0, cfg.vocab_size, (N, cfg.max_length), generator=gen); am = torch.ones_like(ids)
-    for B in (8, 16, 64, 256):
-        chunks = [(ids[s:s+B], am[s:s+B]) for s in range(0, N, B)]
-        with torch.no_grad():
-            batched = timed(lambda: [m(x, y, weights=WEIGHT_SAMPLES) for x, y in chunks], a.repeats)
-            loop = timed(lambda: [m(x, y, weights=[w]) for x, y in chunks for w in WEIGHT_SAMPLES], a.repeats)
-        out["batched_vs_loop"][f"batch_{B}"] = dict(batched_s=round(batched, 4), loop_s=round(loop, 4), speedup=round(loop / batched, 2),
-                                                    batched_examples_per_s=round(N / batched, 1))
+    for init in ("random", "minimal"):
+        g = random_genome(replace(cfg, init=init), 4, seed=0); m = SharedWeightTransformer(g)
+        res = out["batched_vs_loop"][init] = dict(genome_connections=g.num_connections())
+        for B in (8, 16, 64, 256):
+            chunks = [(ids[s:s+B], am[s:s+B]) for s in range(0, N, B)]
+            with torch.no_grad():
+                batched = timed(lambda: [m(x, y, weights=WEIGHT_SAMPLES) for x, y in chunks], a.repeats)
+                loop = timed(lambda: [m(x, y, weights=[w]) for x, y in chunks for w in WEIGHT_SAMPLES], a.repeats)
+            res[f"batch_{B}"] = dict(batched_s=round(batched, 4), loop_s=round(loop, 4), speedup=round(loop / batched, 2),
+                                     batched_examples_per_s=round(N / batched, 1))
     genomes = [random_genome(cfg, 4, seed=s) for s in range(a.genomes)]
     data = dict(input_ids=torch.randint(0, cfg.vocab_size, (a.examples, cfg.max_length), generator=gen),
                 attention_mask=torch.ones(a.examples, cfg.max_length, dtype=torch.long), labels=torch.randint(0, 4, (a.examples,), generator=gen))

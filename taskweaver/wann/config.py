@@ -43,7 +43,7 @@ class ActivationRegistry:
         return _ACTIVATIONS[name]
     def names(self) -> list: return list(_ACTIVATIONS)
 
-# %% ../../nbs/wann/30_config.ipynb #cb891829
+# %% ../../nbs/wann/30_config.ipynb #33c01c15
 def _from_dict(cls, d: dict, where: str):
     allowed = [f.name for f in fields(cls)]
     bad = [k for k in d if k not in allowed]
@@ -62,7 +62,7 @@ class EvolutionConfig:
     adaptive_mutation: bool = True        # raise the rate when the best mean fitness stalls, lower it on progress
     weight_samples: list = field(default_factory=lambda: list(WEIGHT_SAMPLES))
     connection_objective_prob: float = 0.8  # WANN: (mean, connections) with p=0.8, else (mean, max)
-    tournament_size: int = 2
+    tournament_size: int = 2                # 2 = pymoo's binary tournament; k > 2: k-way by rank, then crowding (more offspring from the front's best)
     eval_examples: int = 512              # training examples every genome is scored on
     resample_examples: bool = False       # draw a fresh sample of eval_examples rows each generation (parents are re-scored on it)
     eval_batch_size: int = 64             # small batches are faster per example on CPU (cache)
@@ -70,11 +70,13 @@ class EvolutionConfig:
     ray_address: str | None = None        # e.g. "auto" or "ray://head:10001": evaluate on a Ray cluster
     checkpoint_dir: str | None = None     # evolution_state.pt written here every generation
     mutation_weights: dict = field(default_factory=lambda: dict(
-        add_connection=4.0, remove_connection=1.0, reenable_connection=1.0, add_node=1.0, remove_node=0.3,
+        add_connection=4.0, remove_connection=1.0, reenable_connection=1.0, reassign_token=2.0, add_node=1.0, remove_node=0.3,
         change_activation=1.0, add_head=0.3, remove_head=0.2, add_layer=0.1, remove_layer=0.05, toggle_skip=0.3))
+    token_frequency_power: float = 0.5    # embedding mutations pick tokens ∝ count**power in the scoring rows (0 = uniform; labels unused)
     seed: int = 0
     def __post_init__(self):
         if self.population_size < 2: raise ValueError(f"population_size={self.population_size}: must be >= 2 (NSGA-II needs parents and offspring)")
+        if self.tournament_size < 2: raise ValueError(f"tournament_size={self.tournament_size}: must be >= 2 (used as min(tournament_size, population_size))")
         if self.num_generations < 1: raise ValueError(f"num_generations={self.num_generations}: must be >= 1")
         if self.selection_strategy != "nsga2": raise ValueError(f"selection_strategy={self.selection_strategy!r}: allowed are 'nsga2'")
         if not self.weight_samples: raise ValueError("weight_samples is empty; give at least one shared weight, e.g. [-2, -1, -0.5, 0.5, 1, 2]")
@@ -96,6 +98,9 @@ class ModelConfig:
     embed_connections: int = 2            # enabled embedding connections per token in a fresh genome
     init_density: float = 0.1             # fraction of other mask entries enabled in a fresh genome
     layer_norm: bool = True               # parameter-free LayerNorm (no weights to train)
+    init: str = "random"                  # fresh genomes: "random" (init_density everywhere) or "minimal" (WANN: empty blocks, embedding -> readout)
+    def __post_init__(self):
+        if self.init not in ("random", "minimal"): raise ValueError(f"init={self.init!r}: allowed are 'random', 'minimal'")
 
 @dataclass
 class DataConfig:
@@ -114,7 +119,7 @@ class BaselineConfig:
     batch_size: int = 32
     hidden_mult: int = 2                  # feed-forward width = hidden_mult * embed_dim
 
-# %% ../../nbs/wann/30_config.ipynb #53d36cbb
+# %% ../../nbs/wann/30_config.ipynb #e35c5527
 @dataclass
 class WannConfig:
     "Everything a WANN run needs; saves to YAML or JSON."
@@ -148,9 +153,16 @@ PRESETS: dict = {
         model=dict(vocab_size=200, max_length=32, embed_dim=16, head_dim=4, ffn_nodes=4, max_layers=2, max_heads=2, max_ffn_nodes=16),
         evolution=dict(population_size=6, num_generations=2, eval_examples=64, eval_batch_size=64),
         data=dict(dataset_name="sst2", subset_size=200, test_size=64, batch_size=32), baseline=dict(max_steps=20)),
+    # 64 tokens (AG News texts are longer than 32); WANN-style minimal start (5% of the tokens wired, one dimension
+    # each, empty blocks); 1,024 fresh rows per generation; 8-way tournaments; mutations that mostly re-wire tokens
     "classification_small": dict(task_type="classification",
-        model=dict(vocab_size=1000, max_length=32, embed_dim=32, head_dim=8, num_heads=2, ffn_nodes=8),
-        evolution=dict(population_size=24, num_generations=40, eval_examples=384, eval_batch_size=64, resample_examples=True),
+        model=dict(vocab_size=1000, max_length=64, embed_dim=32, head_dim=8, num_heads=2, ffn_nodes=8,
+                   init="minimal", init_density=0.05, embed_connections=1),
+        evolution=dict(population_size=32, num_generations=300, eval_examples=1024, eval_batch_size=64, resample_examples=True,
+                       mutation_rate=0.5, tournament_size=8, mutation_weights=dict(
+                           add_connection=4.0, remove_connection=1.0, reenable_connection=1.0, reassign_token=8.0, add_node=0.2,
+                           remove_node=0.2, change_activation=0.5, add_head=0.2, remove_head=0.1, add_layer=0.05, remove_layer=0.05,
+                           toggle_skip=0.2)),
         data=dict(dataset_name="ag_news", subset_size=None, test_size=None, batch_size=64), baseline=dict(max_steps=400)),
     "classification_large": dict(task_type="classification",
         model=dict(vocab_size=4000, max_length=128, embed_dim=128, head_dim=16, num_layers=2, num_heads=4, ffn_nodes=32,

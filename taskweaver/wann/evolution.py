@@ -20,9 +20,10 @@ from .genome import TransformerGenome, random_genome, mutate
 from .evaluate import SharedWeightEvaluator, collect_examples
 
 # %% auto #0
-__all__ = ['GenomeSampling', 'CloneCrossover', 'GenomeMutation', 'GenomeDuplicates', 'objectives', 'EvolutionEngine']
+__all__ = ['GenomeSampling', 'CloneCrossover', 'GenomeMutation', 'GenomeDuplicates', 'rank_crowding_tournament',
+           'token_probabilities', 'objectives', 'EvolutionEngine']
 
-# %% ../../nbs/wann/35_evolution.ipynb #f353d484
+# %% ../../nbs/wann/35_evolution.ipynb #df812d73
 class GenomeSampling(Sampling):
     "Fresh sparse genomes for the initial population."
     def __init__(self, model_cfg: ModelConfig, num_outputs: int, seed: int = 0):
@@ -42,12 +43,13 @@ class GenomeMutation(Mutation):
     def __init__(self, model_cfg: ModelConfig, weights: dict, rate: float, seed: int = 0):
         super().__init__(); self.model_cfg, self.weights, self.rate, self.rng = model_cfg, weights, rate, np.random.default_rng(seed + 1)
         self.counts: dict = {}
+        self.token_p = None   # set by the engine: which tokens embedding mutations change
     def _do(self, problem, X, *args, **kwargs):
         Y = np.empty_like(X)
         for i in range(len(X)):
             g = X[i, 0]
             for _ in range(min(20, int(self.rng.geometric(1 - self.rate)))):
-                g, op = mutate(g, self.model_cfg, self.weights, self.rng); self.counts[op] = self.counts.get(op, 0) + 1
+                g, op = mutate(g, self.model_cfg, self.weights, self.rng, getattr(self, "token_p", None)); self.counts[op] = self.counts.get(op, 0) + 1
             Y[i, 0] = g
         return Y
 
@@ -55,7 +57,20 @@ class GenomeDuplicates(ElementwiseDuplicateElimination):
     "Two individuals are duplicates when their genomes have the same content hash."
     def is_equal(self, a, b): return a.X[0].key() == b.X[0].key()
 
-# %% ../../nbs/wann/35_evolution.ipynb #edc5caf2
+# %% ../../nbs/wann/35_evolution.ipynb #c76e7ebf
+def rank_crowding_tournament(pop, P, algorithm=None, **kwargs) -> np.ndarray:
+    "k-way tournament for NSGA-II: the lowest non-domination rank wins, ties go to the larger crowding distance."
+    rank, cd = pop.get("rank"), pop.get("crowding")
+    rank = np.where(rank == None, 0, rank).astype(float); cd = np.where(cd == None, 0, cd).astype(float)   # noqa: E711
+    return np.array([row[np.lexsort((-cd[row], rank[row]))[0]] for row in P], dtype=int)[:, None]
+
+def token_probabilities(data: dict, vocab_size: int, power: float = 0.5) -> np.ndarray | None:
+    "How often embedding mutations change each token: ∝ count**power over the real tokens of `data` (no labels); None when power is 0."
+    if not power: return None
+    n = torch.bincount(data["input_ids"][data["attention_mask"].bool()], minlength=vocab_size)[:vocab_size].double().numpy()
+    p = n ** power
+    return p / p.sum() if p.sum() > 0 else None
+
 def objectives(fitness: dict, pair: str) -> list:
     "pymoo objectives (minimised) of one genome: `pair` is 'mean_connections' or 'mean_max'."
     return [-fitness["mean"], fitness["connections"]] if pair == "mean_connections" else [-fitness["mean"], -fitness["max"]]
@@ -76,8 +91,9 @@ class EvolutionEngine:
     def _setup(self, num_outputs):
         c = self.config
         self.mutation = GenomeMutation(self.model_config, c.mutation_weights, c.mutation_rate, c.seed)
+        k = max(2, min(c.tournament_size, c.population_size))
         self.algorithm = NSGA2(pop_size=c.population_size, sampling=GenomeSampling(self.model_config, num_outputs, c.seed),
-                               selection=TournamentSelection(func_comp=binary_tournament, pressure=c.tournament_size),
+                               selection=TournamentSelection(func_comp=binary_tournament if k == 2 else rank_crowding_tournament, pressure=k),
                                crossover=CloneCrossover(), mutation=self.mutation, eliminate_duplicates=GenomeDuplicates())
         self.problem = Problem(n_var=1, n_obj=2, vtype=object)
         self.algorithm.setup(self.problem, termination=("n_gen", 10**9), seed=c.seed, verbose=False)
@@ -140,6 +156,7 @@ class EvolutionEngine:
         if not (resume and self.load_checkpoint()): self._setup(num_outputs); self.history, self.cache = [], {}
         elif self.verbose: print(f"resumed from {self._state_path()} after generation {self.generation}")
         self.mutation.rate = self.history[-1]["mutation_rate"] if self.history else c.mutation_rate
+        self.mutation.token_p = token_probabilities(pool, mc.vocab_size, getattr(c, "token_frequency_power", 0.5))
         while self.generation < c.num_generations:
             t0 = time.time()
             pop = self.algorithm.ask()
@@ -153,20 +170,29 @@ class EvolutionEngine:
                 self.algorithm.pop.set("F", np.array([objectives(x[0].fitness, pair) for x in self.algorithm.pop.get("X")], float))
             self.algorithm.tell(infills=pop)
             self.generation += 1
-            rec = self._record(pair, n_new, time.time() - t0)
+            rec = self._record(pair, n_new, time.time() - t0, sid)
             if callback: callback(self, rec)
             self.save_checkpoint()
+        if c.resample_examples:   # pick the final genome on every training row, not on the last generation's sample
+            pop = self.population(); self._evaluate(pop, pool, task_type, -1)
+            self.best_genome = max(pop, key=lambda g: (g.fitness["mean"], g.fitness["max"], -g.fitness["connections"])).copy()
         return self.best_genome
 
     def population(self) -> list:
         "The current (survivor) genomes."
         return [x[0] for x in self.algorithm.pop.get("X")]
 
-    def _record(self, pair, n_new, seconds) -> dict:
+    def _record(self, pair, n_new, seconds, sample_id=0) -> dict:
         c, pop = self.config, self.population()
         best = max(pop, key=lambda g: (g.fitness["mean"], g.fitness["max"], -g.fitness["connections"]))
         prev = self.best_genome.fitness["mean"] if self.best_genome is not None else -1.0
-        if best.fitness["mean"] > prev + 1e-9 or self.best_genome is None: self.best_genome = best.copy()
+        if c.resample_examples and self.best_genome is not None:
+            # Fitness on different samples is not comparable: compare with the previous best on *this* sample
+            # (it is re-scored when it survived), and keep the population's best, never a stale lucky score.
+            old = self.cache.get((self.best_genome.key(), sample_id))
+            prev = old["mean"] if old is not None else self.history[-1]["best_mean"]
+            self.best_genome = best.copy()
+        elif best.fitness["mean"] > prev + 1e-9 or self.best_genome is None: self.best_genome = best.copy()
         if c.adaptive_mutation and self.history:   # stalled: explore more; improving: exploit
             self.mutation.rate = float(np.clip(self.mutation.rate * (0.9 if best.fitness["mean"] > prev + 1e-9 else 1.1), 0.3, 0.95))
         means = np.array([g.fitness["mean"] for g in pop]); conns = np.array([g.fitness["connections"] for g in pop])

@@ -133,7 +133,7 @@ def validate_genome(g: TransformerGenome) -> TransformerGenome:
         if src >= dst: raise GenomeError(f"skip connection {tuple(s)} makes a cycle: src must come before dst")
     return g
 
-# %% ../../nbs/wann/31_genome.ipynb #d3b06768
+# %% ../../nbs/wann/31_genome.ipynb #aca180ab
 def _sparse(rng, shape, density) -> np.ndarray: return (rng.random(shape) < density).astype(np.int8)
 
 def _new_layer(rng, D: int, hd: int, heads: int, nodes: int, density: float, acts: list | None = None) -> LayerGene:
@@ -143,20 +143,27 @@ def _new_layer(rng, D: int, hd: int, heads: int, nodes: int, density: float, act
                      ffn_in=_sparse(rng, (D, nodes), density), ffn_out=_sparse(rng, (nodes, D), density),
                      acts=[str(rng.choice(names)) for _ in range(nodes)])
 
+def _density(cfg) -> float: return 0.0 if getattr(cfg, "init", "random") == "minimal" else cfg.init_density
+
 def random_genome(cfg: ModelConfig, # sizes of the fresh genome
                   num_outputs: int, # classes, or the vocabulary size for generation
                   seed: int | np.random.Generator = 0) -> TransformerGenome:
-    "A fresh sparse genome of `cfg.num_layers` layers."
+    "A fresh sparse genome of `cfg.num_layers` layers (`cfg.init`: 'random' or 'minimal')."
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    D, V = cfg.embed_dim, cfg.vocab_size
+    D, V, dens = cfg.embed_dim, cfg.vocab_size, _density(cfg)
+    minimal = getattr(cfg, "init", "random") == "minimal"
     emb = np.zeros((V, D), np.int8)
-    for t in range(V): emb[t, rng.choice(D, size=min(cfg.embed_connections, D), replace=False)] = 1
-    layers = [_new_layer(rng, D, cfg.head_dim, cfg.num_heads, cfg.ffn_nodes, cfg.init_density) for _ in range(cfg.num_layers)]
-    g = TransformerGenome(emb, _sparse(rng, (cfg.max_length, D), cfg.init_density / 4), layers,
-                          _sparse(rng, (D, num_outputs), max(cfg.init_density, 2 / D)), cfg.head_dim)
+    for t in range(V):
+        if not minimal or rng.random() < cfg.init_density:   # minimal: only a fraction init_density of the tokens is connected
+            emb[t, rng.choice(D, size=min(cfg.embed_connections, D), replace=False)] = 1
+    layers = [_new_layer(rng, D, cfg.head_dim, cfg.num_heads, cfg.ffn_nodes, dens) for _ in range(cfg.num_layers)]
+    if minimal:   # each dimension -> one output, outputs get equal shares of the dimensions
+        readout = np.zeros((D, num_outputs), np.int8); readout[np.arange(D), rng.permutation(D) % num_outputs] = 1
+    else: readout = _sparse(rng, (D, num_outputs), max(cfg.init_density, 2 / D))
+    g = TransformerGenome(emb, _sparse(rng, (cfg.max_length, D), dens / 4), layers, readout, cfg.head_dim)
     return validate_genome(g)
 
-# %% ../../nbs/wann/31_genome.ipynb #4f0c0397
+# %% ../../nbs/wann/31_genome.ipynb #9360389c
 def _cells(m, value, rng):
     idx = np.argwhere(m == value)
     return None if len(idx) == 0 else tuple(idx[rng.integers(len(idx))])
@@ -168,16 +175,26 @@ def _pick_mask(g, rng, value):
     p = np.array([np.sqrt(m.size) for _, m in items]); p /= p.sum()
     return items[rng.choice(len(items), p=p)]
 
-def _set(g, value_from, value_to, rng) -> bool:
+def _token(rng, V: int, token_p) -> int:
+    return int(rng.choice(V, p=token_p)) if token_p is not None and len(token_p) == V else int(rng.integers(V))
+
+def _set(g, value_from, value_to, rng, token_p=None) -> bool:
     n, m = _pick_mask(g, rng, value_from)
     if m is None: return False
+    if n == "embedding" and token_p is not None and len(token_p) == len(m):   # which token: ∝ token_p
+        rows = np.flatnonzero((m == value_from).any(1)); p = token_p[rows]
+        if p.sum() > 0:
+            r = rows[rng.choice(len(rows), p=p / p.sum())]; cols = np.flatnonzero(m[r] == value_from)
+            m[r, cols[rng.integers(len(cols))]] = value_to; return True
     m[_cells(m, value_from, rng)] = value_to
     return True
 
 def mutate(g: TransformerGenome, # parent (not modified)
            cfg: ModelConfig, # size limits
            weights: dict, # operator name -> relative probability
-           rng: np.random.Generator) -> tuple:
+           rng: np.random.Generator,
+           token_p: np.ndarray | None = None, # probability of each token being the one an embedding mutation changes (None = uniform)
+          ) -> tuple:
     "One random mutation: `(child, operator_name)`."
     c = g.copy(); c.fitness = {}
     ops = [k for k, v in weights.items() if v > 0]
@@ -186,9 +203,13 @@ def mutate(g: TransformerGenome, # parent (not modified)
     acts = ActivationRegistry().names()
     D, hd = c.embed_dim, c.head_dim
     done = True
-    if op == "add_connection": done = _set(c, 0, 1, rng)
-    elif op == "remove_connection": done = _set(c, 1, -1, rng)
-    elif op == "reenable_connection": done = _set(c, -1, 1, rng)
+    dens = _density(cfg)
+    if op == "add_connection": done = _set(c, 0, 1, rng, token_p)
+    elif op == "remove_connection": done = _set(c, 1, -1, rng, token_p)
+    elif op == "reenable_connection": done = _set(c, -1, 1, rng, token_p)
+    elif op == "reassign_token":   # a block flip: one token's embedding row is disabled and re-drawn on new dimensions
+        row = c.embedding[_token(rng, c.vocab_size, token_p)]
+        row[row == 1] = -1; row[rng.choice(D, size=max(1, min(cfg.embed_connections, D)), replace=False)] = 1
     elif op == "change_activation":
         ls = [l for l in c.layers if l.acts]
         if ls:
@@ -214,8 +235,8 @@ def mutate(g: TransformerGenome, # parent (not modified)
         ls = [l for l in c.layers if l.num_heads < cfg.max_heads]
         if ls:
             l = ls[rng.integers(len(ls))]
-            for n in ("q", "k", "v"): setattr(l, n, np.concatenate([getattr(l, n), _sparse(rng, (D, hd), cfg.init_density)], 1))
-            l.o = np.concatenate([l.o, _sparse(rng, (hd, D), cfg.init_density)], 0)
+            for n in ("q", "k", "v"): setattr(l, n, np.concatenate([getattr(l, n), _sparse(rng, (D, hd), dens)], 1))
+            l.o = np.concatenate([l.o, _sparse(rng, (hd, D), dens)], 0)
         else: done = False
     elif op == "remove_head":
         ls = [l for l in c.layers if l.num_heads > 0]
@@ -227,7 +248,7 @@ def mutate(g: TransformerGenome, # parent (not modified)
     elif op == "add_layer":
         if len(c.layers) < cfg.max_layers:
             i = int(rng.integers(len(c.layers) + 1))   # new layer becomes layer i+1
-            c.layers.insert(i, _new_layer(rng, D, hd, max(1, cfg.num_heads), cfg.ffn_nodes, cfg.init_density))
+            c.layers.insert(i, _new_layer(rng, D, hd, max(1, cfg.num_heads), cfg.ffn_nodes, dens))
             c.skips = [(s + (s > i), d + (d > i)) for s, d in c.skips]
         else: done = False
     elif op == "remove_layer":
@@ -246,8 +267,8 @@ def mutate(g: TransformerGenome, # parent (not modified)
             src = int(rng.integers(L + 1)); dst = int(rng.integers(src + 1, L + 2))
             if (src, dst) in c.skips: c.skips.remove((src, dst))
             else: c.skips.append((src, dst))
-    else: raise ValueError(f"unknown mutation {op!r}; allowed are add_connection, remove_connection, reenable_connection, add_node, "
-                           "remove_node, change_activation, add_head, remove_head, add_layer, remove_layer, toggle_skip")
+    else: raise ValueError(f"unknown mutation {op!r}; allowed are add_connection, remove_connection, reenable_connection, reassign_token, "
+                           "add_node, remove_node, change_activation, add_head, remove_head, add_layer, remove_layer, toggle_skip")
     for l in c.layers: l._hd = hd
-    if not done: _set(c, 0, 1, rng); op = "add_connection"
+    if not done: _set(c, 0, 1, rng, token_p); op = "add_connection"
     return validate_genome(c), op

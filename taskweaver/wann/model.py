@@ -15,7 +15,9 @@ from .genome import TransformerGenome, validate_genome
 # %% auto #0
 __all__ = ['SharedWeightTransformer']
 
-# %% ../../nbs/wann/32_model.ipynb #bd9d991b
+# %% ../../nbs/wann/32_model.ipynb #53106de6
+_EPS = 1e-5   # F.layer_norm's default
+
 class SharedWeightTransformer(nn.Module):
     "A genome as a module: `forward(input_ids, attention_mask, weights)` → logits with a leading weight dimension."
     def __init__(self, genome: TransformerGenome, # the architecture (validated here)
@@ -35,32 +37,48 @@ class SharedWeightTransformer(nn.Module):
         reg = ActivationRegistry()
         self.blocks = []
         for i, l in enumerate(genome.layers):
-            for n in ("q", "k", "v", "o", "ffn_in", "ffn_out"): self.register_buffer(f"l{i}_{n}", f(getattr(l, n)))
+            H = l.num_heads
+            # attention writes nothing when it has no heads, no value or no output connections (exactly zero)
+            attn = H > 0 and bool((l.v == 1).any()) and bool((l.o == 1).any())
+            self.register_buffer(f"l{i}_qkv", torch.cat([f(l.q), f(l.k), f(l.v)], 1))   # one matmul for q, k and v
+            self.register_buffer(f"l{i}_o", f(l.o))
             groups = {}
             for j, a in enumerate(l.acts): groups.setdefault(a, []).append(j)
-            order = [j for idx in groups.values() for j in idx]
-            self.blocks.append(dict(acts=[(reg.get(a), torch.tensor(idx)) for a, idx in groups.items()],
-                                    inv=torch.argsort(torch.tensor(order)) if order else None,
-                                    heads=l.num_heads, attn_res=l.attn_residual, ffn_res=l.ffn_residual))
+            order = [j for idx in groups.values() for j in idx]   # nodes sorted by activation: each group is one slice
+            self.register_buffer(f"l{i}_ffn_in", f(l.ffn_in)[:, order]); self.register_buffer(f"l{i}_ffn_out", f(l.ffn_out)[order])
+            bounds = np.cumsum([0] + [len(idx) for idx in groups.values()])
+            self.blocks.append(dict(acts=[(reg.get(a), int(s), int(e)) for a, s, e in zip(groups, bounds[:-1], bounds[1:])],
+                                    heads=H, attn=attn, ffn=bool(order) and bool((l.ffn_out == 1).any()),
+                                    attn_res=l.attn_residual, ffn_res=l.ffn_residual))
 
-    def _ln(self, x): return F.layer_norm(x, x.shape[-1:]) if self.layer_norm else x
     def _m(self, i, n): return getattr(self, f"l{i}_{n}")
+    def _ln(self, x): return F.layer_norm(x, x.shape[-1:]) if self.layer_norm else x
 
-    def _attention(self, i, x, wv, key_mask):
+    def _ln_of_scaled(self, e, w):
+        "LN(w·e) for every w as `(c, s)` with LN(w·e) = s·c: the per-token statistics of `e` are computed once, not per weight."
+        if not self.layer_norm: return e, w.view(-1, 1, 1, 1)
+        mu = e.mean(-1, keepdim=True); c = e - mu
+        var = (c * c).mean(-1, keepdim=True)
+        wv = w.view(-1, 1, 1, 1)
+        return c, wv * torch.rsqrt(wv * wv * var + _EPS)            # [B,T,D] and [W,B,T,1]
+
+    def _attention(self, i, a, w, mask):
+        "Masked multi-head attention of the normalised input `a` ([W,B,T,D], or `(c, s)` meaning s·c), before the residual."
         H, hd = self.blocks[i]["heads"], self.hd
-        if H == 0: return torch.zeros_like(x)
-        W, B, T, _ = x.shape
-        a = self._ln(x)
-        q, k, v = [(wv * (a @ self._m(i, n))).view(W, B, T, H, hd).transpose(2, 3) for n in ("q", "k", "v")]
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask)   # softmax(QKᵀ/√d) V, Vaswani et al. eq. 1
-        y = y.transpose(2, 3).reshape(W, B, T, H * hd)
-        return wv * (y @ self._m(i, "o"))
+        if isinstance(a, tuple): c, s = a; qkv = s * (c @ self._m(i, "qkv"))   # first block: the projection is shared by all weights
+        else: qkv = a @ self._m(i, "qkv")
+        W, B, T = w.shape[0], qkv.shape[-3], qkv.shape[-2]
+        q, k, v = qkv.view(W * B, T, 3, H, hd).permute(2, 0, 3, 1, 4)      # [W·B, H, T, hd] each
+        sc = (q @ k.transpose(-1, -2)).view(W, B, H, T, T)
+        sc = sc * (w * w / math.sqrt(hd)).view(-1, 1, 1, 1, 1) + mask       # (w·q)(w·k)ᵀ/√d, -inf on masked keys
+        att = sc.softmax(-1).view(W * B, H, T, T)
+        y = (att @ v).view(W, B, H, T, hd).transpose(2, 3).reshape(W, B, T, H * hd)   # softmax(QKᵀ/√d)V, Vaswani et al. eq. 1
+        return (w * w).view(-1, 1, 1, 1) * (y @ self._m(i, "o"))            # w·(softmax · w·V) @ O
 
-    def _ffn(self, i, x, wv):
-        b = self.blocks[i]
-        if b["inv"] is None: return torch.zeros_like(x)
+    def _ffn(self, i, x, w):
+        b, wv = self.blocks[i], w.view(-1, 1, 1, 1)
         z = wv * (self._ln(x) @ self._m(i, "ffn_in"))
-        z = torch.cat([fn(z.index_select(-1, idx)) for fn, idx in b["acts"]], -1).index_select(-1, b["inv"])  # node-wise activations
+        z = torch.cat([fn(z[..., s:e]) for fn, s, e in b["acts"]], -1)     # node-wise activations, one slice per activation
         return wv * (z @ self._m(i, "ffn_out"))
 
     def forward(self, input_ids: torch.Tensor, # [B, T] token ids
@@ -73,18 +91,41 @@ class SharedWeightTransformer(nn.Module):
         if T > self.pos.shape[0]: raise ValueError(f"input has {T} tokens but the genome's max_length is {self.pos.shape[0]}")
         am = torch.ones(B, T, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
         wv = w.view(-1, 1, 1, 1)
-        key_mask = am[None, :, None, None, :]
-        if self.task_type == "generation": key_mask = key_mask & torch.ones(T, T, dtype=torch.bool).tril()
-        h = wv * (F.embedding(input_ids, self.emb) + self.pos[:T])        # embeddings × w: [W, B, T, D]
-        outs = [h]
-        for i in range(len(self.blocks)):
-            x = h + sum(outs[s] for s, d in self.skips if d == i + 1)
-            y = self._attention(i, x, wv, key_mask)
-            x = x + y if self.blocks[i]["attn_res"] else y
-            y = self._ffn(i, x, wv)
-            h = x + y if self.blocks[i]["ffn_res"] else y
-            outs.append(h)
-        h = self._ln(h + sum(outs[s] for s, d in self.skips if d == len(self.blocks) + 1))
+        mask = am[None, :, None, None, :]                                   # keys that may be attended to
+        if self.task_type == "generation": mask = mask & torch.ones(T, T, dtype=torch.bool).tril()
+        mask = torch.zeros(mask.shape).masked_fill_(~mask, float("-inf"))   # additive: a broadcast add is much faster than masked_fill
+        e = F.embedding(input_ids, self.emb) + self.pos[:T]                 # [B, T, D], shared by all weights
+        # The residual stream is w·e·k (one tensor for all weights) until a block writes into it.
+        h, k = None, 1.0
+        outs = [(None, 1.0)]
+        L = len(self.blocks)
+        def stream(o): return wv * (e * o[1]) if o[0] is None else o[0]
+        for i, b in enumerate(self.blocks):
+            into = [s for s, d in self.skips if d == i + 1]
+            if h is None and all(outs[s][0] is None for s in into): k_in = k + sum(outs[s][1] for s in into); x = None
+            else: x = stream((h, k)) + sum(stream(outs[s]) for s in into)
+            if b["attn"]:
+                a = self._ln_of_scaled(e * k_in, w) if x is None else self._ln(x)
+                y = self._attention(i, a, w, mask)
+                if x is None: x = wv * (e * k_in)
+                x = x + y if b["attn_res"] else y
+            elif not b["attn_res"]: x = torch.zeros(len(w), B, T, e.shape[-1])
+            if b["ffn"]:
+                if x is None: x = wv * (e * k_in)
+                y = self._ffn(i, x, w)
+                x = x + y if b["ffn_res"] else y
+            elif not b["ffn_res"]: x = torch.zeros(len(w), B, T, e.shape[-1])
+            h, k = (x, 1.0) if x is not None else (None, k_in)
+            outs.append((h, k))
+        into = [s for s, d in self.skips if d == L + 1]
+        if h is None and all(outs[s][0] is None for s in into):
+            # No block wrote anything: LN(w·e·k) = s·c, so pooling and readout need no [W, B, T, D] tensor at all.
+            c, s = self._ln_of_scaled(e * (k + sum(outs[s][1] for s in into)), w)
+            if self.task_type == "generation": return wv * (s * (c @ self.readout))
+            m = am.float()
+            pooled = torch.einsum("wbt,btd->wbd", s[..., 0] * m, c) / m.sum(1).clamp(min=1)[None, :, None]   # mean over real tokens
+            return w.view(-1, 1, 1) * (pooled @ self.readout)
+        h = self._ln(stream((h, k)) + sum(stream(outs[s]) for s in into))
         if self.task_type == "generation": return wv * (h @ self.readout)
         m = am[None, :, :, None].float()
         pooled = (h * m).sum(2) / m.sum(2).clamp(min=1)                   # mean over real tokens
