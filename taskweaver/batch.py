@@ -51,7 +51,7 @@ def merge_config(base: dict, new: dict, where: str = "config") -> dict:
         else: out[k] = v
     return out
 
-# %% ../nbs/07_batch.ipynb #a6549491
+# %% ../nbs/07_batch.ipynb #72e4d439
 PRESETS: dict = {
     "full": dict(jobs=1),
     "quick": dict(jobs=1, per_notebook={
@@ -59,8 +59,8 @@ PRESETS: dict = {
         "10_hypernet": dict(steps=10, max_per_task=8, n_eval=16, n_generate=4, max_new_tokens=8, max_length=96,
                             batch_size=4),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
-        "30_wann_classification": dict(num_generations=4, population_size=8, eval_examples=128, subset_size=800,
-                                       test_size=400, baseline_steps=60),
+        "30_wann_classification": dict(datasets=["ag_news"], num_generations=60, population_size=16, eval_examples=512,
+                                       subset_size=1600, test_size=400, baseline_steps=60),
         "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),
         "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,
                             zoo_warmup_steps=1, zoo_eval_n=8, zoo_eval_every=10, n_eval=8, n_groups=1,

@@ -10,8 +10,9 @@ def test_wann_experiment_notebook_tiny(tmp_path):
                                         subset_size=200, test_size=100, baseline_steps=20),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((tmp_path/"metrics.json").read_text())
-    assert set(m) == {"ag_news", "sst2"}
-    for ds, s in m.items():
+    assert set(m) == {"ag_news", "sst2", "headline"} and set(m["headline"]) == {f"{d} {k}" for d in ("ag_news", "sst2") for k in ("mean", "max", "baseline")}
+    for ds in ("ag_news", "sst2"):
+        s = m[ds]
         assert len(s["heldout_per_weight"]) == 6 and s["test_rows"] == 100 and s["generations"] == 2
         assert 0 <= s["heldout_mean"] <= s["heldout_max"] <= 1 and 0 <= s["ensemble"] <= 1
         assert 0 <= s["baseline"]["accuracy"] <= 1 and s["baseline"]["max_steps"] == 20
