@@ -47,31 +47,31 @@ def run(cmd, **kw):
 from contextlib import contextmanager
 
 @contextmanager
-def voila_server(notebook, timeout: float = 120):
-    """Serve one notebook with Voila on 127.0.0.1 and a free port; yields the page URL; stops the server by PID."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-                             "--Voila.ip=127.0.0.1", "--ServerApp.disable_check_xsrf=True",
-                             "--VoilaConfiguration.file_allowlist=['.*']"],
-                            cwd=str(Path(notebook).parent), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def serve(cmd, port: int, url: str, cwd=None, timeout: float = 60, **popen):
+    "Start a server command listening on 127.0.0.1:`port`; yields `url` once the port answers; stops it by PID."
+    proc = subprocess.Popen(cmd, cwd=None if cwd is None else str(cwd), **popen)
     try:
         wait_for_port(port, proc, timeout)
-        yield f"http://127.0.0.1:{port}/"
+        yield url
     finally:
         proc.terminate()
         try: proc.wait(10)
         except subprocess.TimeoutExpired: proc.kill()
 
 @contextmanager
+def voila_server(notebook, timeout: float = 120):
+    """Serve one notebook with Voila on 127.0.0.1 and a free port; yields the page URL; stops the server by PID."""
+    port = free_port()
+    with serve([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+                "--Voila.ip=127.0.0.1", "--ServerApp.disable_check_xsrf=True", "--VoilaConfiguration.file_allowlist=['.*']"],
+               port, f"http://127.0.0.1:{port}/", cwd=Path(notebook).parent, timeout=timeout,
+               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as url:
+        yield url
+
+@contextmanager
 def http_server(directory, timeout: float = 30):
     "Serve a folder with `python -m http.server` on 127.0.0.1 and a free port; yields the base URL; stops it by PID."
     port = free_port()
-    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(directory)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, srv, timeout)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.terminate()
-        try: srv.wait(10)
-        except subprocess.TimeoutExpired: srv.kill()
+    with serve([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(directory)],
+               port, f"http://127.0.0.1:{port}", timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as url:
+        yield url
