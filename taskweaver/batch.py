@@ -260,7 +260,7 @@ def _render(out_nb: Path) -> dict:
         if (run_dir/f"{k}.json").exists(): files[k] = rel(run_dir/f"{k}.json")
     return files
 
-# %% ../nbs/07_batch.ipynb #fc33a93e
+# %% ../nbs/07_batch.ipynb #248dfdda
 def run_batch(notebooks: list | None = None, # notebook paths; default every notebook in nbs/experiments
               cfg: dict | None = None, # from `load_batch_config`
               output: str | Path = "runs/batch", # the batch folder
@@ -316,6 +316,11 @@ def run_batch(notebooks: list | None = None, # notebook paths; default every not
     write()
     return summary
 
+def _crash_record(s: RunSpec, e: Exception) -> dict:
+    "The status record of a notebook whose worker died before it could report."
+    return dict(notebook=s.notebook, stem=s.stem, parameters=s.parameters, status="failed", duration=0.0, metrics={},
+                error=dict(cell_index=None, exec_count=None, ename=type(e).__name__, evalue=str(e)[:2000], source=""))
+
 def _entry():
     "`run_notebook` imported from the installed module, so the workers can unpickle it (also when called from a notebook)."
     from taskweaver import batch
@@ -328,9 +333,7 @@ def _run_pool(specs, jobs, done):
         for f in as_completed(futs):
             s = futs[f]
             try: done(f.result())
-            except Exception as e:   # the worker process itself died (killed, out of memory)
-                done(dict(notebook=s.notebook, stem=s.stem, parameters=s.parameters, status="failed", duration=0.0, metrics={},
-                          error=dict(cell_index=None, exec_count=None, ename=type(e).__name__, evalue=str(e), source="")))
+            except Exception as e: done(_crash_record(s, e))   # the worker process itself died (killed, out of memory)
 
 def _run_ray(specs, address, done):
     "Fan the notebooks out as Ray tasks (one CPU block of `threads` each) on the cluster at `address`."
@@ -349,9 +352,7 @@ def _run_ray(specs, address, done):
             ready, pending = ray.wait(pending, num_returns=1)
             s = refs[ready[0]]
             try: done(ray.get(ready[0]))
-            except Exception as e:   # the task or its node died
-                done(dict(notebook=s.notebook, stem=s.stem, parameters=s.parameters, status="failed", duration=0.0, metrics={},
-                          error=dict(cell_index=None, exec_count=None, ename=type(e).__name__, evalue=str(e)[:2000], source="")))
+            except Exception as e: done(_crash_record(s, e))   # the task or its node died
     finally:
         if started: ray.shutdown()
 
