@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 from .utils import atomic_write_text
 
 # %% auto #0
-__all__ = ['CONFIG_KEYS', 'PRESETS', 'default_notebooks', 'merge_config', 'load_batch_config', 'parse_value', 'RunSpec',
-           'declared_parameters', 'plan_runs', 'make_test_notebook', 'headline_metrics', 'run_notebook', 'run_batch',
-           'write_index']
+__all__ = ['CONFIG_KEYS', 'PRESETS', 'STATUSES', 'default_notebooks', 'merge_config', 'load_batch_config', 'parse_value',
+           'RunSpec', 'declared_parameters', 'plan_runs', 'make_test_notebook', 'headline_metrics', 'run_notebook',
+           'run_batch', 'kill_process_tree', 'write_index']
 
 # %% ../nbs/07_batch.ipynb #5b53d672
 CONFIG_KEYS = ("notebooks", "jobs", "timeout", "parameters", "per_notebook")
@@ -59,8 +59,7 @@ PRESETS: dict = {
         "10_hypernet": dict(steps=10, max_per_task=8, n_eval=16, n_generate=4, max_new_tokens=8, max_length=96,
                             batch_size=4),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
-        "30_wann_classification": dict(datasets=["ag_news"], num_generations=60, population_size=16, eval_examples=512,
-                                       subset_size=1600, test_size=400, baseline_steps=60),
+        "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, baseline_steps=200),
         "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),
         "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,
                             zoo_warmup_steps=1, zoo_eval_n=8, zoo_eval_every=10, n_eval=8, n_groups=1,
@@ -297,7 +296,7 @@ def run_batch(notebooks: list | None = None, # notebook paths; default every not
     order = [s.stem for s in specs]
     def write():
         summary["runs"] = [records[k] for k in order]
-        summary["counts"] = {st: sum(r["status"] == st for r in summary["runs"]) for st in ("ok", "failed", "pending", "running")}
+        summary["counts"] = {st: sum(r["status"] == st for r in summary["runs"]) for st in STATUSES}
         atomic_write_text(output/"summary.json", json.dumps(summary, indent=1, default=str))
         write_index(summary, output/"index.html")
     write()
@@ -306,15 +305,59 @@ def run_batch(notebooks: list | None = None, # notebook paths; default every not
     def done(rec):
         records[rec["stem"]] = rec; write(); bar.update(1)
         bar.set_postfix_str(f"{rec['stem']}: {rec['status']} ({rec['duration']:.0f}s)")
-    for group in ([s for s in todo if not s.collector], [s for s in todo if s.collector]):
-        if not group: continue
-        if ray_address: _run_ray(group, ray_address, done)
-        else: _run_pool(group, min(cfg.get("jobs", 1), len(group)), done)
-    bar.close()
-    summary["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
-    summary["duration"] = round(time.time() - t0, 1)
-    write()
+    try:
+        with _sigterm_as_interrupt():
+            for group in ([s for s in todo if not s.collector], [s for s in todo if s.collector]):
+                if not group: continue
+                if ray_address: _run_ray(group, ray_address, done)
+                else: _run_pool(group, min(cfg.get("jobs", 1), len(group)), done)
+    except KeyboardInterrupt:    # Ctrl-C or SIGTERM: the workers and their kernels are gone; record what did not finish
+        for r in records.values():
+            if r["status"] in ("pending", "running"): r["status"] = "interrupted"
+        summary["interrupted"] = True
+        raise
+    finally:
+        bar.close()
+        summary["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
+        summary["duration"] = round(time.time() - t0, 1)
+        write()
     return summary
+
+STATUSES = ("ok", "failed", "pending", "running", "interrupted")
+
+class _sigterm_as_interrupt:
+    "While active (main thread only), SIGTERM raises `KeyboardInterrupt` like Ctrl-C, so a killed batch cleans up its workers."
+    def __enter__(self):
+        import signal, threading
+        self.prev = None
+        if threading.current_thread() is threading.main_thread():
+            def handler(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
+            self.prev = signal.signal(signal.SIGTERM, handler)
+        return self
+    def __exit__(self, *exc):
+        import signal
+        if self.prev is not None: signal.signal(signal.SIGTERM, self.prev)
+        return False
+
+def kill_process_tree(pids: list, timeout: float = 5.0) -> list:
+    """Terminate processes and all their descendants (papermill kernels run in their own session, so killing a worker
+    alone would orphan them): SIGTERM, then SIGKILL for what is still alive after `timeout` s. Returns the PIDs signalled."""
+    import psutil
+    procs = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            procs += [*p.children(recursive=True), p]
+        except psutil.NoSuchProcess: pass
+    for p in procs:
+        try: p.terminate()
+        except psutil.NoSuchProcess: pass
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for p in alive:
+        try: p.kill()
+        except psutil.NoSuchProcess: pass
+    psutil.wait_procs(alive, timeout=timeout)
+    return [p.pid for p in procs]
 
 def _crash_record(s: RunSpec, e: Exception) -> dict:
     "The status record of a notebook whose worker died before it could report."
@@ -328,12 +371,18 @@ def _entry():
 
 def _run_pool(specs, jobs, done):
     "Each notebook in a fresh spawned process (`max_tasks_per_child=1`), `jobs` at a time."
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=1) as ex:
+    ex = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=1)
+    try:
         futs = {ex.submit(_entry(), s.__dict__.copy()): s for s in specs}
         for f in as_completed(futs):
             s = futs[f]
             try: done(f.result())
             except Exception as e: done(_crash_record(s, e))   # the worker process itself died (killed, out of memory)
+    except BaseException:     # interrupted: kill the workers and their kernels before the pool is shut down
+        kill_process_tree(list((ex._processes or {}).keys()))
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
 
 def _run_ray(specs, address, done):
     "Fan the notebooks out as Ray tasks (one CPU block of `threads` each) on the cluster at `address`."
@@ -344,6 +393,7 @@ def _run_ray(specs, address, done):
         kw = dict(ignore_reinit_error=True, log_to_driver=False)
         if address == "local": ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **kw)   # a new local instance
         else: ray.init(address=address, **kw)
+    pending: list = []
     try:
         task = ray.remote(_entry())
         refs = {task.options(num_cpus=s.threads).remote(s.__dict__.copy()): s for s in specs}
@@ -353,6 +403,9 @@ def _run_ray(specs, address, done):
             s = refs[ready[0]]
             try: done(ray.get(ready[0]))
             except Exception as e: done(_crash_record(s, e))   # the task or its node died
+    except BaseException:    # interrupted: cancel what is still running on the cluster
+        for r in pending: ray.cancel(r, force=True)
+        raise
     finally:
         if started: ray.shutdown()
 
@@ -364,7 +417,7 @@ def _machine() -> dict:
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}
 td,th{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}th{background:#f3f3f3}
 tr.ok td.status{background:#e3f6e3;color:#145214}tr.failed td.status{background:#fbe3e3;color:#8a1010;font-weight:bold}
-tr.pending td.status,tr.running td.status{background:#fff6da}pre{white-space:pre-wrap;margin:.3em 0;font-size:.85em}
+tr.pending td.status,tr.running td.status,tr.interrupted td.status{background:#fff6da}pre{white-space:pre-wrap;margin:.3em 0;font-size:.85em}
 .metrics{font-family:monospace;font-size:.9em}img{max-height:90px;margin:2px;border:1px solid #ddd}"""
 
 def _fmt(v) -> str:
@@ -395,7 +448,8 @@ def write_index(summary: dict, path: str | Path) -> Path:
     c = summary.get("counts", {})
     m = summary.get("machine", {})
     head = (f"<h1>Batch {html.escape(str(summary['name']))}</h1><p>{c.get('ok', 0)} ok, {c.get('failed', 0)} failed"
-            + (f", {c.get('pending', 0) + c.get('running', 0)} not finished" if c.get('pending', 0) + c.get('running', 0) else "")
+            + (f", {unfinished} not finished" if (unfinished := c.get('pending', 0) + c.get('running', 0) + c.get('interrupted', 0)) else "")
+            + (" · <strong>interrupted</strong>" if summary.get("interrupted") else "")
             + f" · started {summary.get('started')}" + (f" · {summary['duration']:.0f} s" if "duration" in summary else "")
             + f" · {m.get('cpus')} CPUs on {html.escape(str(m.get('host')))} · jobs {summary.get('jobs')}"
             + ' · <a href="summary.json">summary.json</a></p>')

@@ -48,15 +48,15 @@ from contextlib import contextmanager
 
 @contextmanager
 def serve(cmd, port: int, url: str, cwd=None, timeout: float = 60, **popen):
-    "Start a server command listening on 127.0.0.1:`port`; yields `url` once the port answers; stops it by PID."
+    "Start a server command listening on 127.0.0.1:`port`; yields `url` once the port answers; stops it and its children by PID."
     proc = subprocess.Popen(cmd, cwd=None if cwd is None else str(cwd), **popen)
     try:
         wait_for_port(port, proc, timeout)
         yield url
-    finally:
-        proc.terminate()
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill()
+    finally:   # the server and what it started (kernels run in their own session, so they are not in its process group)
+        from taskweaver.batch import kill_process_tree
+        kill_process_tree([proc.pid], timeout=10)
+        proc.wait(10)
 
 @contextmanager
 def voila_server(notebook, timeout: float = 120):
@@ -69,9 +69,43 @@ def voila_server(notebook, timeout: float = 120):
         yield url
 
 @contextmanager
+def dashboard_page(browser, notebook, timeout: float = 240, width: int = 1300, height: int = 1000):
+    """A dashboard notebook served by Voila and opened in a new page of `browser` (outside requests blocked), once its
+    first plotly figure is drawn; yields the page, closes it and stops the server afterwards."""
+    with voila_server(notebook, timeout=timeout) as url:
+        page = browser.new_page(viewport=dict(width=width, height=height)); block_external(page)
+        try:
+            page.goto(url, wait_until="load", timeout=timeout * 1000)
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout * 1000)
+            yield page
+        finally:
+            page.close()
+
+@contextmanager
 def http_server(directory, timeout: float = 30):
     "Serve a folder with `python -m http.server` on 127.0.0.1 and a free port; yields the base URL; stops it by PID."
     port = free_port()
     with serve([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(directory)],
                port, f"http://127.0.0.1:{port}", timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as url:
+        yield url
+
+@contextmanager
+def lab_server(root, timeout: float = 120):
+    """JupyterLab on 127.0.0.1 and a free port, serving `root`, with its own settings and workspaces under `root`:
+    no news or update check, every cell rendered (no windowing, so the tests see cells that are off-screen), and
+    `window.jupyterapp` exposed so a test can ask the app for the kernel's status. Yields the base URL."""
+    import json
+    root = Path(root)
+    settings = root/".lab-settings"
+    for name, value in {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+                        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+                        "@jupyterlab/apputils-extension/announcements.jupyterlab-settings": {"fetchNews": "false"}}.items():
+        (settings/name).parent.mkdir(parents=True, exist_ok=True); (settings/name).write_text(json.dumps(value))
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(root/".lab-workspaces")}
+    port = free_port()
+    with open(root/"lab.log", "w") as log, serve([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={root}", "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
+                "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True"],
+               port, f"http://127.0.0.1:{port}", cwd=root, timeout=timeout, env=env,
+               stdout=log, stderr=subprocess.STDOUT) as url:
         yield url

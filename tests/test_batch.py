@@ -72,3 +72,30 @@ def test_ray_local_cluster(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     s = json.loads((tmp_path/"runs/ray/summary.json").read_text())
     assert s["ray"] == "local" and s["runs"][0]["status"] == "ok" and s["runs"][0]["metrics"] == {"steps": 4}
+
+def test_sigterm_stops_workers_and_kernels(tmp_path):
+    "A batch killed with SIGTERM (or Ctrl-C) leaves no worker or kernel behind, marks what did not finish, exits 130."
+    import os, signal, subprocess, time, psutil
+    nbs = [make_test_notebook(tmp_path/f"nbs/{n}.ipynb", body="time.sleep(600)") for n in ("slow_a", "slow_b")]
+    p = subprocess.Popen(["taskweaver", "batch", *map(str, nbs), "--jobs", "2", "--output", str(tmp_path/"runs/x")],
+                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, kernels = time.time() + 240, []
+        while time.time() < deadline and len(kernels) < 2:        # wait until both notebooks' kernels are running
+            time.sleep(1)
+            kids = psutil.Process(p.pid).children(recursive=True)
+            kernels = [k for k in kids if "ipykernel" in " ".join(k.cmdline())]
+        assert len(kernels) == 2, [k.cmdline() for k in kids]
+        tree = [k.pid for k in kids]
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None: p.kill()
+    assert p.returncode == 130, out + err
+    assert "interrupted" in err and "--resume" in err
+    time.sleep(0.5)
+    alive = [pid for pid in tree if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], f"left running: {alive}"
+    s = json.loads((tmp_path/"runs/x/summary.json").read_text())
+    assert s["interrupted"] and [r["status"] for r in s["runs"]] == ["interrupted", "interrupted"]
+    assert "2 not finished" in (tmp_path/"runs/x/index.html").read_text()

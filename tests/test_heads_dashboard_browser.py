@@ -1,14 +1,11 @@
 """The probe dashboard served by Voila in headless Chromium: moving the layer slider changes the figures."""
 import re
-from conftest import REPO, ARTIFACTS, voila_server, block_external
+from conftest import REPO, ARTIFACTS, dashboard_page
 
 def test_probe_dashboard_slider_changes_confusion_matrix(browser, monkeypatch, tmp_path):
     monkeypatch.setenv("TASKWEAVER_PROBE_RESULTS", str(tmp_path/"none"))   # the tiny-model demo: fast and deterministic
     ARTIFACTS.mkdir(exist_ok=True)
-    with voila_server(REPO/"nbs/dashboards/probe_dashboard.ipynb", timeout=180) as url:
-        page = browser.new_page(viewport=dict(width=1400, height=1000)); block_external(page)
-        page.goto(url, wait_until="load", timeout=180_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=180_000)
+    with dashboard_page(browser, REPO/"nbs/dashboards/probe_dashboard.ipynb", timeout=240, width=1400) as page:
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=150_000)
         title = lambda: page.inner_text(".probe-layer")
         before = title()
@@ -33,4 +30,3 @@ def test_probe_dashboard_slider_changes_confusion_matrix(browser, monkeypatch, t
         cm_after = page.eval_on_selector_all(".js-plotly-plot .gtitle", "els => els.map(e => e.textContent)")
         page.screenshot(path=str(ARTIFACTS/"probe_dashboard_after.png"))
         assert after != before and cm_after != cm_before, (before, after, cm_before, cm_after)
-        page.close()

@@ -1,5 +1,5 @@
 """The WANN dashboards served by Voila in headless Chromium: moving a slider changes the figure."""
-from conftest import REPO, ARTIFACTS, voila_server, block_external
+from conftest import REPO, ARTIFACTS, dashboard_page
 
 def _points(page):
     "Positions of every scatter point drawn in the plotly figure."
@@ -9,10 +9,7 @@ def _points(page):
 def test_wann_sensitivity_dashboard_slider_moves_marker(browser, monkeypatch):
     monkeypatch.delenv("TASKWEAVER_WANN_RUN", raising=False)   # the quick debug-preset search on SST-2
     ARTIFACTS.mkdir(exist_ok=True)
-    with voila_server(REPO/"nbs/dashboards/wann_sensitivity.ipynb", timeout=240) as url:
-        page = browser.new_page(viewport=dict(width=1300, height=1000)); block_external(page)
-        page.goto(url, wait_until="load", timeout=240_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=240_000)
+    with dashboard_page(browser, REPO/"nbs/dashboards/wann_sensitivity.ipynb") as page:
         page.wait_for_selector(".wann-sens-info", timeout=60_000)
         before, pts_before = page.inner_text(".wann-sens-info"), _points(page)
         assert before.startswith("w = 1.00: accuracy"), before
@@ -27,15 +24,11 @@ def test_wann_sensitivity_dashboard_slider_moves_marker(browser, monkeypatch):
         page.screenshot(path=str(ARTIFACTS/"wann_sensitivity_after.png"))
         assert after.startswith("w = 0.95: accuracy"), after   # one slider step (0.05) to the left
         assert _points(page) != pts_before
-        page.close()
 
 def test_wann_pareto_dashboard_generation_slider_and_click(browser, monkeypatch):
     monkeypatch.delenv("TASKWEAVER_WANN_RUN", raising=False)
     ARTIFACTS.mkdir(exist_ok=True)
-    with voila_server(REPO/"nbs/dashboards/wann_pareto.ipynb", timeout=240) as url:
-        page = browser.new_page(viewport=dict(width=1300, height=1000)); block_external(page)
-        page.goto(url, wait_until="load", timeout=240_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=240_000)
+    with dashboard_page(browser, REPO/"nbs/dashboards/wann_pareto.ipynb") as page:
         page.wait_for_selector(".wann-pareto-title", timeout=60_000)
         before, pts_before = page.inner_text(".wann-pareto-title"), _points(page)
         assert before.startswith("Generation 4"), before
@@ -50,4 +43,3 @@ def test_wann_pareto_dashboard_generation_slider_and_click(browser, monkeypatch)
         page.wait_for_function("() => document.querySelector('.wann-pareto-detail').textContent.includes('connections')", timeout=60_000)
         assert "total" in page.inner_text(".wann-pareto-detail")
         page.screenshot(path=str(ARTIFACTS/"wann_pareto_after.png"))
-        page.close()

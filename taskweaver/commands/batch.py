@@ -46,7 +46,11 @@ def _run(a) -> int:
         for s in batch.plan_runs(notebooks, cfg, output):
             print(f"{s.stem}: {json.dumps(s.parameters)}")
         return 0
-    s = batch.run_batch(notebooks, cfg, output, resume=a.resume, force=a.force, ray_address=a.ray, name=output.name)
+    try: s = batch.run_batch(notebooks, cfg, output, resume=a.resume, force=a.force, ray_address=a.ray, name=output.name)
+    except KeyboardInterrupt:
+        print(f"interrupted: the workers and their kernels were stopped; what finished is in {output/'summary.json'}. "
+              f"Run the same command with --resume to go on.", file=sys.stderr)
+        return 130
     for r in s["runs"]:
         line = f"{r['stem']:28s} {r['status']:7s}{' (resumed)' if r.get('resumed') else '':10s} {r.get('duration', 0):7.1f} s  "
         line += "  ".join(f"{k}={batch._fmt(v)}" for k, v in (r.get("metrics") or {}).items())

@@ -5,26 +5,19 @@
 # %% ../../nbs/paramgen/52_generator.ipynb #53e525fa
 from __future__ import annotations
 import json, os
-from dataclasses import dataclass, field, asdict, fields
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
 import yaml
+from ..utils import check_keys, strict_from_dict
 
 # %% auto #0
 __all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
            'save_generator', 'load_generator']
 
 # %% ../../nbs/paramgen/52_generator.ipynb #47ecfb0b
-def _section(cls, d, where):
-    d = d or {}
-    if not isinstance(d, dict): raise ValueError(f"{where}: expected a mapping, got {type(d).__name__}")
-    allowed = [f.name for f in fields(cls)]
-    bad = [k for k in d if k not in allowed]
-    if bad: raise ValueError(f"unknown config key(s) {', '.join(f'{where}.{k}' for k in bad)}; allowed in {where}: {', '.join(allowed)}")
-    return cls(**d)
-
 @dataclass
 class ModelConfig:
     "The generator network (seed keys plus `kernel_size`, `num_basis`, `basis_scale`)."
@@ -88,13 +81,10 @@ class GeneratorConfig:
     def from_dict(cls, d: dict):
         "Build from nested dicts; unknown sections and keys are named."
         d = d or {}
-        bad = [k for k in d if k not in ("model", "training", "data", "logging")]
-        if bad: raise ValueError(f"unknown config section(s) {', '.join(map(repr, bad))}; allowed are model, training, data, logging")
-        c = cls(_section(ModelConfig, d.get("model"), "model"), _section(TrainingConfig, d.get("training"), "training"),
-                _section(DataConfig, d.get("data"), "data"), _section(LoggingConfig, d.get("logging"), "logging"))
-        sw = c.logging.swanlab or {}
-        badsw = [k for k in sw if k not in ("project", "workspace", "experiment_name")]
-        if badsw: raise ValueError(f"unknown config key(s) {', '.join('logging.swanlab.' + k for k in badsw)}; allowed: project, workspace, experiment_name")
+        check_keys(d, ("model", "training", "data", "logging"), "config")
+        c = cls(*(strict_from_dict(sc, d.get(k) or {}, k) for sc, k in ((ModelConfig, "model"), (TrainingConfig, "training"),
+                                                                       (DataConfig, "data"), (LoggingConfig, "logging"))))
+        check_keys(c.logging.swanlab or {}, ("project", "workspace", "experiment_name"), "logging.swanlab")
         for k in ("learning_rate", "weight_decay", "mse_weight", "l1_weight"): setattr(c.training, k, float(getattr(c.training, k)))  # YAML reads 1e-4 as a string
         if c.training.optimizer_type not in ("adamw", "adam"): raise ValueError(f"training.optimizer_type={c.training.optimizer_type!r}: allowed are adamw, adam")
         if c.data.target_norm not in ("zoo", "token"): raise ValueError(f"data.target_norm={c.data.target_norm!r}: allowed are zoo, token")

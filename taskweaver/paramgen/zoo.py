@@ -5,7 +5,7 @@
 # %% ../../nbs/paramgen/50_zoo.ipynb #d505731e
 from __future__ import annotations
 import json, math, time, warnings
-from dataclasses import dataclass, field, asdict, fields
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from torch import nn
@@ -13,18 +13,13 @@ from safetensors.torch import save_file, load_file, safe_open
 from tqdm.auto import tqdm
 from ..data import get_processor, DataCollatorWithPromptLengths, SST2_LABELS, AG_NEWS_LABELS
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
+from ..utils import strict_from_dict
 
 # %% auto #0
 __all__ = ['CKPT_SUFFIXES', 'ZooConfig', 'candidate_labels', 'gold_label', 'HeldOut', 'save_checkpoint', 'read_metadata',
            'load_checkpoint', 'load_zoo', 'build_lora_model', 'collect_zoo']
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #ded34c41
-def _from_dict(cls, d: dict, what: str):
-    allowed = [f.name for f in fields(cls)]
-    bad = [k for k in d if k not in allowed]
-    if bad: raise ValueError(f"unknown {what} key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-    return cls(**d)
-
 @dataclass
 class ZooConfig:
     "Settings of one checkpoint-zoo collection run."
@@ -52,7 +47,7 @@ class ZooConfig:
             if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1")
 
     @classmethod
-    def from_dict(cls, d: dict): "Build from a dict; unknown keys are named."; return _from_dict(cls, d, "ZooConfig")
+    def from_dict(cls, d: dict): "Build from a dict; unknown keys are named."; return strict_from_dict(cls, d, "ZooConfig")
     def to_dict(self) -> dict: return asdict(self)
     @property
     def name(self) -> str: return (self.dataset_config or self.dataset).lower()
