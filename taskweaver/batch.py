@@ -379,7 +379,7 @@ def _run_pool(specs, jobs, done):
             try: done(f.result())
             except Exception as e: done(_crash_record(s, e))   # the worker process itself died (killed, out of memory)
     except BaseException:     # interrupted: kill the workers and their kernels before the pool is shut down
-        kill_process_tree(list((ex._processes or {}).keys()))
+        kill_process_tree(list((ex._processes or {}).keys()))   # the pool's worker PIDs (CPython keeps them in _processes)
         ex.shutdown(wait=False, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
