@@ -13,6 +13,7 @@ from torch import nn
 from safetensors.torch import save_file, load_file
 from transformers import AutoModelForCausalLM
 from transformers.utils import ModelOutput
+from transformers.modeling_outputs import CausalLMOutputWithPast
 from .config import HeadConfig, ACTIVATIONS, LOSS_FCTS, model_dims, check_head_config, check_labels
 
 # %% auto #0
@@ -44,6 +45,9 @@ class MLPHead(nn.Module):
     def forward(self, x): return self.layers(x)
 
 # %% ../../nbs/heads/21_model.ipynb #e2964104
+# The backbone's KV cache is called `cache` in transformers' outputs and forward arguments since 5.x (before: `past_key_values`)
+_CACHE_KEY = "cache" if "cache" in getattr(CausalLMOutputWithPast, "__dataclass_fields__", {}) else "past_key_values"
+
 @dataclass
 class HeadedModelOutput(ModelOutput):
     "What `HeadedModel.forward` returns (the fields of transformer-heads' output); `loss` first, so HF `Trainer` finds it."
@@ -51,7 +55,8 @@ class HeadedModelOutput(ModelOutput):
     adapted_loss_by_head: dict | None = None
     loss_by_head: dict | None = None
     preds_by_head: dict | None = None   # name -> [B, T, C] (token heads) or [B, C] (sequence heads)
-    past_key_values: object = None
+    if _CACHE_KEY == "cache": cache: object = None           # the backbone's KV cache, with use_cache=True
+    else: past_key_values: object = None
     hidden_states: tuple | None = None
     attentions: tuple | None = None
 
@@ -141,6 +146,7 @@ class HeadedModel(nn.Module):
 
     def forward(self, input_ids: torch.LongTensor = None, attention_mask: torch.Tensor | None = None,
                 position_ids=None, past_key_values=None, inputs_embeds=None, use_cache: bool | None = None,
+                cache=None, # the KV cache under transformers 5's name (either name works)
                 output_attentions: bool | None = None, output_hidden_states: bool | None = None,
                 return_dict: bool | None = None, # ignored: the output is always a HeadedModelOutput
                 **labels, # one tensor per head, under the head's `target`
@@ -150,7 +156,7 @@ class HeadedModel(nn.Module):
         if unknown: raise TypeError(f"unexpected keyword(s) {unknown}: labels must be named after a head's target "
                                     f"({', '.join(hc.target for hc in self.head_configs.values())})")
         out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                            past_key_values=past_key_values, inputs_embeds=inputs_embeds, use_cache=use_cache,
+                            inputs_embeds=inputs_embeds, use_cache=use_cache, **{_CACHE_KEY: cache if cache is not None else past_key_values},
                             output_attentions=output_attentions, output_hidden_states=True)
         hidden = out.hidden_states
         seq_idx = None
@@ -169,7 +175,7 @@ class HeadedModel(nn.Module):
         finite = [(n, l) for n, l in adapted.items() if torch.isfinite(l).all()]
         loss = sum(self.head_configs[n].loss_weight * l for n, l in finite) if finite else None   # Σ loss_weight · loss
         return HeadedModelOutput(loss=loss, adapted_loss_by_head=adapted, loss_by_head=losses, preds_by_head=preds,
-                                 past_key_values=out.past_key_values if use_cache else None,
+                                 **{_CACHE_KEY: getattr(out, _CACHE_KEY, None) if use_cache else None},
                                  hidden_states=hidden if output_hidden_states else None,
                                  attentions=getattr(out, "attentions", None))
 
