@@ -1,5 +1,5 @@
-"""The Ray path of population evaluation on a local one-CPU Ray instance (skipped when ray is not installed;
-`pip install -e ".[ray]"`)."""
+"""The Ray path of population evaluation on a local one-CPU Ray instance (ray comes with `.[dev]` and `.[ray]`;
+skipped when it is not installed)."""
 import os, sys
 import pytest
 import torch
