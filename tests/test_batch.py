@@ -75,7 +75,7 @@ def test_ray_local_cluster(tmp_path):
 
 def test_sigterm_stops_workers_and_kernels(tmp_path):
     "A batch killed with SIGTERM (or Ctrl-C) leaves no worker or kernel behind, marks what did not finish, exits 130."
-    import os, signal, subprocess, time, psutil
+    import signal, subprocess, time, psutil
     nbs = [make_test_notebook(tmp_path/f"nbs/{n}.ipynb", body="time.sleep(600)") for n in ("slow_a", "slow_b")]
     p = subprocess.Popen(["taskweaver", "batch", *map(str, nbs), "--jobs", "2", "--output", str(tmp_path/"runs/x")],
                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
