@@ -14,18 +14,19 @@ def test_probe_dashboard_slider_changes_confusion_matrix(browser, monkeypatch, t
         page.screenshot(path=str(ARTIFACTS/"probe_dashboard_before.png"))
         start = int(re.search(r"Layer (\d+)", before).group(1))
         handle = page.locator(".widget-slider .noUi-handle").first
-        for attempt in range(3):   # a busy machine can drop the first key press while the page settles
+        # the confusion matrix follows the layer shown in the text (both read in the page: a late key press may move it again)
+        matched = """() => { const m = document.querySelector('.probe-layer').textContent.match(/Layer (\\d+)/);
+            return m && [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent === 'confusion matrix, layer ' + m[1]); }"""
+        for attempt in range(3):   # a busy machine can drop a key press, or a figure update, while the page settles
             handle.focus()
             page.keyboard.press("ArrowLeft" if start > 0 else "ArrowRight")
             try:
                 page.wait_for_function("(b) => document.querySelector('.probe-layer').textContent !== b", arg=before, timeout=60_000)
+                page.wait_for_function(matched, timeout=60_000)
                 break
             except Exception:
+                page.screenshot(path=str(ARTIFACTS/f"probe_dashboard_attempt{attempt}.png"))
                 if attempt == 2: raise
-        # the confusion matrix follows the layer shown in the text (read both in the page: a late key press may move it again)
-        page.wait_for_function("""() => { const m = document.querySelector('.probe-layer').textContent.match(/Layer (\\d+)/);
-            return m && [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent === 'confusion matrix, layer ' + m[1]); }""",
-            timeout=150_000)
         after = title()
         cm_after = page.eval_on_selector_all(".js-plotly-plot .gtitle", "els => els.map(e => e.textContent)")
         page.screenshot(path=str(ARTIFACTS/"probe_dashboard_after.png"))
