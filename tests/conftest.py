@@ -68,6 +68,16 @@ def voila_server(notebook, timeout: float = 120):
                stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as url:
         yield url
 
+POINTS_JS = "[...document.querySelectorAll('.js-plotly-plot .scatterlayer .point')].map(e => e.getAttribute('transform'))"
+
+def plot_points(page) -> list:
+    "Positions of every scatter point drawn in the page's plotly figures."
+    return page.evaluate(f"() => {POINTS_JS}")
+
+def wait_points_change(page, before: list, timeout: float = 60_000):
+    "Wait until the plotted scatter points differ from `before` (a `plot_points` reading)."
+    page.wait_for_function(f"(n) => {POINTS_JS}.join('|') !== n", arg="|".join(before), timeout=timeout)
+
 @contextmanager
 def dashboard_page(browser, notebook, timeout: float = 240, width: int = 1300, height: int = 1000):
     """A dashboard notebook served by Voila and opened in a new page of `browser` (outside requests blocked), once its

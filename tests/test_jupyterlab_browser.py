@@ -4,7 +4,7 @@ import json, shutil
 import nbformat
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
-from conftest import REPO, ARTIFACTS, lab_server, block_external
+from conftest import REPO, ARTIFACTS, lab_server, block_external, plot_points, wait_points_change
 
 EXPERIMENTS = sorted((REPO/"nbs/experiments").glob("*.ipynb"))
 TINY_WANN = dict(datasets=["ag_news"], num_generations=2, population_size=4, eval_examples=64, subset_size=200,
@@ -18,9 +18,6 @@ ERRORS = f"""(path) => {{ const out = [];        // the error outputs in the not
         for (let i = 0; i < c.outputs.length; i++) {{ const o = c.outputs.get(i).toJSON();
             if (o.output_type === 'error') out.push(o.ename + ': ' + o.evalue); }}
     return out; }}"""
-
-def _points(page):
-    return page.eval_on_selector_all(".js-plotly-plot .scatterlayer .point", "els => els.map(e => e.getAttribute('transform'))")
 
 def _open(page, url, name, timeout=180_000):
     "Open a notebook in Lab (a fresh workspace: the only tab) and wait for its cells and an idle kernel."
@@ -64,13 +61,12 @@ def test_wann_experiment_runs_in_jupyterlab_with_a_live_widget(browser, tmp_path
         assert set(metrics["headline"]) == {"ag_news mean", "ag_news max", "ag_news baseline"}
         title.scroll_into_view_if_needed()
         page.wait_for_selector(".js-plotly-plot .scatterlayer .point", timeout=60_000)
-        before, pts_before = title.inner_text(), _points(page)
+        before, pts_before = title.inner_text(), plot_points(page)
         assert before.startswith("Generation 2"), before
         page.screenshot(path=str(ARTIFACTS/"jupyterlab_wann_before.png"))
         page.locator(".widget-slider .noUi-handle").first.focus()
         page.keyboard.press("ArrowLeft")
         page.wait_for_function("() => document.querySelector('.wann-pareto-title').textContent.startsWith('Generation 1')", timeout=60_000)
-        page.wait_for_function("(n) => [...document.querySelectorAll('.js-plotly-plot .scatterlayer .point')].map(e => e.getAttribute('transform')).join('|') !== n",
-                               arg="|".join(pts_before), timeout=60_000)
+        wait_points_change(page, pts_before)
         page.screenshot(path=str(ARTIFACTS/"jupyterlab_wann_after.png"))
         page.close()
