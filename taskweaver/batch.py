@@ -11,12 +11,12 @@ from multiprocessing import get_context
 from pathlib import Path
 import yaml
 from tqdm.auto import tqdm
-from .utils import atomic_write_text
+from .utils import atomic_write_text, read_config_file, load_yaml, check_type, UserError
 
 # %% auto #0
 __all__ = ['CONFIG_KEYS', 'PRESETS', 'STATUSES', 'default_notebooks', 'merge_config', 'load_batch_config', 'parse_value',
            'RunSpec', 'declared_parameters', 'plan_runs', 'make_test_notebook', 'headline_metrics', 'run_notebook',
-           'run_batch', 'kill_process_tree', 'write_index']
+           'run_notebook_in_worker', 'run_batch', 'kill_process_tree', 'write_index']
 
 # %% ../nbs/07_batch.ipynb #5b53d672
 CONFIG_KEYS = ("notebooks", "jobs", "timeout", "parameters", "per_notebook")
@@ -77,28 +77,24 @@ def load_batch_config(files: list | None = None, # YAML files, merged in order
         if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; available: {sorted(PRESETS)}")
         cfg = merge_config(cfg, PRESETS[preset], f"preset {preset}")
     for f in files or []:
-        f = Path(f)
-        if not f.exists(): raise FileNotFoundError(f"batch config {f} does not exist")
-        try: d = yaml.safe_load(f.read_text()) or {}
-        except yaml.YAMLError as e: raise ValueError(f"{f}: not valid YAML: {e}") from None
-        if not isinstance(d, dict): raise ValueError(f"{f}: a batch config is a mapping with keys {list(CONFIG_KEYS)}, got {type(d).__name__}")
-        cfg = merge_config(cfg, d, str(f))
+        cfg = merge_config(cfg, read_config_file(f), str(f))
     for k, v in params or []:
         v = parse_value(v)
         if "." in k:
             nb, key = k.split(".", 1)
             cfg = merge_config(cfg, {"per_notebook": {nb: {key: v}}}, f"-p {k}")
         else: cfg = merge_config(cfg, {"parameters": {k: v}}, f"-p {k}")
-    if not isinstance(cfg["jobs"], int) or cfg["jobs"] < 1: raise ValueError(f"jobs must be an integer >= 1, got {cfg['jobs']!r}")
+    if not isinstance(cfg["jobs"], int) or isinstance(cfg["jobs"], bool) or cfg["jobs"] < 1: raise UserError(f"jobs must be an integer >= 1, got {cfg['jobs']!r}")
+    t = cfg.get("timeout")
+    if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0):
+        raise UserError(f"timeout={t!r}: seconds a cell may run, must be a number > 0 (null for no limit)")
     return cfg
 
 def parse_value(s):
     "A `-p` value as YAML: `20` → int, `1e-3` → float, `[a, b]` → list, `null` → None, anything else a string."
     if not isinstance(s, str): return s
-    try: v = yaml.safe_load(s)
-    except yaml.YAMLError: return s
-    if isinstance(v, str) and re.fullmatch(r"[-+]?\d*\.?\d+[eE][-+]?\d+", s): return float(s)   # YAML 1.1 reads 1e-3 as a string
-    return v
+    try: return load_yaml(s)   # YAML 1.2 numbers: 1e-3 is a float
+    except UserError: return s
 
 # %% ../nbs/07_batch.ipynb #bcfd842d
 @dataclass
@@ -112,6 +108,7 @@ class RunSpec:
     timeout: float | None = None
     threads: int = 1
     injected: list = field(default_factory=list)   # parameters the runner filled in (threads, folders)
+    owner: int | None = None   # pid of the batch process that owns the folder; a worker whose batch is gone writes nothing
 
     @property
     def key(self) -> str:
@@ -125,7 +122,8 @@ def declared_parameters(notebook: str | Path) -> dict:
     import ast, nbformat
     nb = Path(notebook)
     if not nb.exists(): raise FileNotFoundError(f"notebook {nb} does not exist")
-    cells = [c for c in nbformat.read(nb, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+    try: cells = [c for c in nbformat.read(nb, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+    except Exception as e: raise UserError(f"{nb}: not a readable notebook ({' '.join(str(e).split())[:200]})") from None
     if not cells: return {}
     src = cells[0].source
     try: tree = ast.parse(src)
@@ -141,6 +139,15 @@ def declared_parameters(notebook: str | Path) -> dict:
         comment = line[line.index("#") + 1:].strip() if "#" in line[node.end_col_offset:] else ""
         out[name] = dict(default=default, type=ann, help=comment)
     return out
+
+def _annotation(text: str | None):
+    "The type an annotation in a parameters cell names (`int`, `float | None`, `list[str]`…), or None when it cannot be read."
+    if not text: return None
+    import typing
+    names = dict(int=int, float=float, str=str, bool=bool, list=list, dict=dict, tuple=tuple, None_=None, Any=typing.Any,
+                 Optional=typing.Optional, Union=typing.Union, List=typing.List, Dict=typing.Dict)
+    try: return eval(text.replace("None", "None_"), {"__builtins__": {}}, names)   # noqa: S307 - names above only
+    except Exception: return None
 
 def _expand(v, **kw):
     "`{run_dir}` and `{output}` in string values (also inside lists) become the notebook's run folder and the batch folder."
@@ -172,6 +179,9 @@ def plan_runs(notebooks: list, cfg: dict, output: str | Path, cores: int | None 
         p.update(cfg.get("per_notebook", {}).get(n.stem, {}))
         run_dir = output/n.stem
         p = {k: _expand(v, run_dir=run_dir, output=output) for k, v in p.items()}
+        for k, v in p.items():   # a value must fit the annotation in the notebook's parameters cell (-p steps abc is refused)
+            t = _annotation(d[k]["type"])
+            if t is not None: check_type(v, t, f"{n.stem}: parameter {k}")
         injected = []
         if "output_dir" in d: p["output_dir"] = str(run_dir); injected.append("output_dir")
         if "threads" in d and "threads" not in p: p["threads"] = threads; injected.append("threads")
@@ -239,8 +249,31 @@ def run_notebook(spec: RunSpec | dict) -> dict:
     try: rec["metrics"] = headline_metrics(json.loads(m.read_text())) if m.exists() and rec["status"] == "ok" else {}
     except (ValueError, OSError) as e: rec["metrics"] = {}; rec["metrics_error"] = str(e)
     rec["files"] = _render(out_nb) if out_nb.exists() else {}
-    atomic_write_text(run_dir/"status.json", json.dumps(rec, indent=1, default=str))
+    if spec.owner is None or _owns(spec): atomic_write_text(run_dir/"status.json", json.dumps(rec, indent=1, default=str))
     return rec
+
+def _owns(spec: RunSpec) -> bool:
+    "Does the batch that started this worker still hold the batch folder's lock? (A stale worker must not rewrite a newer batch's rows.)"
+    from taskweaver.runs import RunLock
+    return (RunLock(Path(spec.run_dir).parent).holder() or {}).get("pid") == spec.owner
+
+def _watch_parent(parent: int, period: float = 1.0):
+    "In a worker: when the batch process dies (even by `kill -9`), kill this worker's children (its kernel) and exit."
+    import threading
+    def watch():
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                try:
+                    import psutil
+                    kill_process_tree([c.pid for c in psutil.Process().children(recursive=True)], timeout=2)
+                finally: os._exit(137)
+    threading.Thread(target=watch, daemon=True, name="taskweaver-parent-watch").start()
+
+def run_notebook_in_worker(spec: dict, parent: int) -> dict:
+    "`run_notebook` in a pool worker that dies with its batch process."
+    _watch_parent(parent)
+    return run_notebook(spec)
 
 def _render(out_nb: Path) -> dict:
     "HTML rendering of an executed notebook (nbconvert), and the files of its run folder, relative to the batch folder."
@@ -274,11 +307,23 @@ def run_batch(notebooks: list | None = None, # notebook paths; default every not
     cfg = cfg if cfg is not None else load_batch_config()
     notebooks = [Path(n) for n in (notebooks or cfg.get("notebooks") or default_notebooks())]
     output = Path(output).absolute()
+    if resume and force: raise UserError("--resume and --force/--overwrite exclude each other")
     if (output/"summary.json").exists() and not (resume or force):
         raise FileExistsError(f"{output} already holds a batch (summary.json); pass --resume to skip the notebooks that "
                               "succeeded, or --force to run them all again")
     specs = plan_runs(notebooks, cfg, output, cores)
+    if output.exists() and not output.is_dir(): raise UserError(f"--output {output} is a file; a batch needs a folder")
     output.mkdir(parents=True, exist_ok=True)
+    from taskweaver.runs import RunLock
+    with RunLock(output):   # a second batch into this folder is refused, naming this one
+        return _run_batch(specs, cfg, output, resume, force, ray_address, name, progress)
+
+def _run_batch(specs, cfg, output, resume, force, ray_address, name, progress) -> dict:
+    for s in specs: s.owner = os.getpid()
+    old_runs = []
+    if resume and (output/"summary.json").exists():   # rows of notebooks this batch does not run stay in the summary
+        try: old_runs = [r for r in json.loads((output/"summary.json").read_text()).get("runs", []) if r.get("stem") not in {s.stem for s in specs}]
+        except (json.JSONDecodeError, OSError): old_runs = []
     records: dict = {}
     todo = []
     for s in specs:
@@ -290,12 +335,14 @@ def run_batch(notebooks: list | None = None, # notebook paths; default every not
             if old.get("status") == "ok" and old.get("key") == s.key:
                 records[s.stem] = {**old, "status": "ok", "resumed": True}; continue
         records[s.stem] = dict(notebook=s.notebook, stem=s.stem, parameters=s.parameters, status="pending")
+        if force and not resume and Path(s.run_dir).is_dir() and (Path(s.run_dir)/"status.json").exists():
+            shutil.rmtree(s.run_dir)   # --force: the notebook's old outputs (and the runs inside them) are replaced, not resumed
         todo.append(s)
     summary = dict(name=name or output.name, output=str(output), started=datetime.datetime.now().isoformat(timespec="seconds"),
                    jobs=cfg.get("jobs", 1), ray=ray_address, machine=_machine(), runs=[])
     order = [s.stem for s in specs]
     def write():
-        summary["runs"] = [records[k] for k in order]
+        summary["runs"] = [records[k] for k in order] + old_runs
         summary["counts"] = {st: sum(r["status"] == st for r in summary["runs"]) for st in STATUSES}
         atomic_write_text(output/"summary.json", json.dumps(summary, indent=1, default=str))
         write_index(summary, output/"index.html")
@@ -364,16 +411,16 @@ def _crash_record(s: RunSpec, e: Exception) -> dict:
     return dict(notebook=s.notebook, stem=s.stem, parameters=s.parameters, status="failed", duration=0.0, metrics={},
                 error=dict(cell_index=None, exec_count=None, ename=type(e).__name__, evalue=str(e)[:2000], source=""))
 
-def _entry():
+def _entry(guarded: bool = False):
     "`run_notebook` imported from the installed module, so the workers can unpickle it (also when called from a notebook)."
     from taskweaver import batch
-    return batch.run_notebook
+    return batch.run_notebook_in_worker if guarded else batch.run_notebook
 
 def _run_pool(specs, jobs, done):
     "Each notebook in a fresh spawned process (`max_tasks_per_child=1`), `jobs` at a time."
     ex = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=1)
     try:
-        futs = {ex.submit(_entry(), s.__dict__.copy()): s for s in specs}
+        futs = {ex.submit(_entry(guarded=True), s.__dict__.copy(), os.getpid()): s for s in specs}
         for f in as_completed(futs):
             s = futs[f]
             try: done(f.result())

@@ -9,7 +9,8 @@ from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'subcommand', 'load_commands', 'build_parser', 'main', 'info']
+__all__ = ['SUBCOMMANDS', 'USER_ERRORS', 'subcommand', 'load_commands', 'build_parser', 'error_line', 'is_user_error', 'main',
+           'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -34,25 +35,46 @@ def build_parser() -> argparse.ArgumentParser:
     load_commands()
     p = argparse.ArgumentParser(prog="taskweaver", description="TaskWeaver: generate, probe and search language-model weights.")
     p.add_argument("--version", action="version", version=f"taskweaver {_v('taskweaver')}")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error (also TASKWEAVER_DEBUG=1)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (h, add) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=h, description=h)
         add(sp)
     return p
 
+# what an ordinary mistake raises (by class name, so the CLI need not import yaml, lightning or safetensors to catch them)
+USER_ERRORS = ("UserError", "ValueError", "KeyError", "OSError", "YAMLError", "UnpicklingError", "SafetensorError",
+               "MisconfigurationException", "NonFiniteLossError")
+
+def error_line(e: BaseException) -> str:
+    "One line for an error the user can fix: the message with newlines folded, the class named where the message alone is unclear."
+    msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+    if isinstance(e, OSError) and e.filename is not None and e.strerror: msg = f"{e.filename}: {e.strerror}"
+    msg = " ".join(str(msg).split()) or type(e).__name__
+    if not any(c.__name__ in ("UserError", "ValueError", "KeyError", "OSError", "NonFiniteLossError") for c in type(e).__mro__):
+        msg = f"{type(e).__name__}: {msg}"
+    return msg if len(msg) <= 1000 else msg[:997] + "..."
+
+def is_user_error(e: BaseException) -> bool:
+    "Is `e` a mistake in the input (shown as one line) rather than a bug (shown as a traceback)?"
+    return any(c.__name__ in USER_ERRORS for c in type(e).__mro__)
+
 def main(argv: list | None = None) -> int:
-    "Entry point of the `taskweaver` console script; bad input prints one error line and returns 2 (TASKWEAVER_DEBUG=1 shows the traceback)."
+    "Entry point of the `taskweaver` console script: a mistake in the input prints one error line and returns 2 (a diverging run 1); `--debug` or TASKWEAVER_DEBUG=1 shows the traceback."
     p = build_parser()
     args = p.parse_args(argv)
     if not getattr(args, "func", None):
         (p if args.command is None else p._subparsers._group_actions[0].choices[args.command]).print_help()
         return 0 if args.command is None else 2
+    debug = args.debug or os.environ.get("TASKWEAVER_DEBUG") == "1"
     try: rc = args.func(args)
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as e:   # bad input: the message, not a traceback
-        if os.environ.get("TASKWEAVER_DEBUG") == "1": raise
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"taskweaver {args.command}: error: {msg}", file=sys.stderr)
-        return 2
+    except Exception as e:   # bad input: the message, not a traceback
+        if debug or not is_user_error(e): raise
+        print(f"taskweaver {args.command}: error: {error_line(e)}", file=sys.stderr)
+        return 1 if type(e).__name__ == "NonFiniteLossError" else 2
+    except KeyboardInterrupt:
+        if debug: raise
+        print(f"taskweaver {args.command}: interrupted", file=sys.stderr); return 130
     return int(rc or 0)
 
 def _v(pkg: str) -> str:

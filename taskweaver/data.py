@@ -12,11 +12,13 @@ import torch
 import datasets
 from datasets import Dataset, concatenate_datasets
 from .utils import check_keys
+from .utils import read_json, _strip_json_comments   # one reader for every config file
+
 
 # %% auto #0
 __all__ = ['SAMPLE_PLAN', 'PROCESSORS', 'SST2_LABELS', 'AG_NEWS_LABELS', 'DEFAULT_DATASET_CONFIG', 'data_dir', 'data_path',
-           'make_data_samples', 'read_json', 'read_rows', 'get_field', 'DatasetProcessor', 'register_processor',
-           'get_processor', 'GSM8KProcessor', 'gsm8k_answer', 'ARCProcessor', 'SST2Processor', 'AGNewsProcessor',
+           'make_data_samples', 'read_rows', 'get_field', 'DatasetProcessor', 'register_processor', 'get_processor',
+           'GSM8KProcessor', 'gsm8k_answer', 'ARCProcessor', 'SST2Processor', 'AGNewsProcessor',
            'NaturalInstructionsProcessor', 'SNIProcessor', 'TinyStoriesProcessor', 'WikiTextProcessor',
            'JSONLProcessor', 'DatasetConfig', 'load_dataset_config', 'DatasetCreator', 'create_dataset',
            'split_by_task', 'DataCollatorWithPromptLengths']
@@ -83,34 +85,6 @@ def make_data_samples(src: str | Path, # folder laid out like shared/data (the f
     return written
 
 # %% ../nbs/01_data.ipynb #17d08040
-def _strip_json_comments(text: str) -> str:
-    "Remove `//` and `/* */` comments outside strings, keeping line and column positions of everything else."
-    out, i, n, in_str = [], 0, len(text), False
-    while i < n:
-        c = text[i]
-        if in_str:
-            out.append(c)
-            if c == "\\" and i + 1 < n: out.append(text[i+1]); i += 1
-            elif c == '"': in_str = False
-        elif c == '"': in_str = True; out.append(c)
-        elif text.startswith("//", i):
-            j = text.find("\n", i); j = n if j < 0 else j
-            out.append(" " * (j - i)); i = j; continue
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2); j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j])); i = j; continue
-        else: out.append(c)
-        i += 1
-    return "".join(out)
-
-def read_json(path: str | Path) -> Any:
-    "Read a JSON file that may contain `//` comments; errors name the file, line and column."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
-    try: return json.loads(_strip_json_comments(path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-
 def read_rows(path: str | Path, # a .jsonl, .json (list), .csv or .tsv file
               fieldnames: list | None = None, # column names for CSV files without a header
              ) -> list:

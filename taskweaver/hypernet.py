@@ -14,8 +14,8 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 from transformers.pytorch_utils import Conv1D
 from safetensors.torch import load_file
 from .models import load_base_model, load_text_encoder, lora_targets, layer_index, DEFAULT_TEXT_ENCODER
-from .lora import (inject, lora_layers, set_adapters, clear_adapters, export_peft, atomic_save_file,
-                             atomic_write_text)
+from .lora import inject, lora_layers, set_adapters, clear_adapters, export_peft
+from .utils import atomic_save_file, atomic_write_text, load_torch_file, read_safetensors
 
 # %% auto #0
 __all__ = ['EMBEDDERS', 'TaskWeaverConfig', 'LoraHyperNetwork', 'TaskWeaver', 'HashingEncoder']
@@ -248,8 +248,8 @@ def _from_pretrained(cls, path: str | Path, device=None, model_name: str | None 
         if list(tw.config.module_shapes[n]) != list(s):
             raise ValueError(f"base model does not fit: module {n} has (d_in, d_out) = {tuple(tw.config.module_shapes[n])}, "
                              f"the hypernetwork was trained for {tuple(s)}")
-    if (path/"model.safetensors").exists(): sd = load_file(str(path/"model.safetensors"))
-    elif (path/"pytorch_model.bin").exists(): sd = torch.load(path/"pytorch_model.bin", map_location="cpu", weights_only=True)
+    if (path/"model.safetensors").exists(): sd = read_safetensors(path/"model.safetensors")[0]
+    elif (path/"pytorch_model.bin").exists(): sd = load_torch_file(path/"pytorch_model.bin")
     else: raise FileNotFoundError(f"{path}: neither model.safetensors nor pytorch_model.bin")
     tw.hypernet.load_state_dict(sd)
     if device is not None: tw.to(device)

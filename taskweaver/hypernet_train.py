@@ -11,11 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .utils import strict_from_dict
+from .utils import strict_from_dict, atomic_write_json, atomic_write_dir, check_ranges, UserError
+from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import (create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths,
                              DEFAULT_DATASET_CONFIG, gsm8k_answer)
-from .train import TrainConfig, FabricTrainer
+from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
 # %% auto #0
@@ -55,7 +56,8 @@ class HypernetTrainConfig:
     max_per_task: int | None = None        # cap on training examples per task (seeded sample)
     max_length: int = 256
     seed: int = 0
-    resume: bool = False
+    resume: bool = False                   # continue the run in output_dir (same settings)
+    overwrite: bool = False                # replace the run in output_dir
     accelerator: str = "auto"
     devices: int | str = 1
     num_nodes: int = 1
@@ -63,8 +65,12 @@ class HypernetTrainConfig:
     precision: str = "32-true"
 
     def __post_init__(self):
-        if self.method not in METHODS: raise ValueError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
-        if not isinstance(self.lora_rank, int) or self.lora_rank <= 0: raise ValueError(f"lora_rank must be a positive integer, got {self.lora_rank!r}")
+        if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
+        if not isinstance(self.lora_rank, int) or self.lora_rank <= 0: raise UserError(f"lora_rank must be a positive integer, got {self.lora_rank!r}")
+        check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", learning_rate=">0", num_epochs=">=1", max_steps=">=1",
+                                grad_accum=">=1", warmup_steps=">=0", grad_clip=">0", eval_every=">=0", val_size=">=1", n_held_out=">=0",
+                                max_per_task=">=1", max_length=">=1"))
+        if self.resume and self.overwrite: raise UserError("--resume and --overwrite exclude each other")
         if self.dataset_config is None and not self.use_default_dataset:
             raise ValueError("give --dataset_config FILE or --use_default_dataset")
         if self.dataset_config is not None and not Path(self.dataset_config).exists():
@@ -161,24 +167,28 @@ def val_loss(model, val_ds, collate, batch_size: int = 8) -> float:
 def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, encoder=None) -> dict:
     "Train TaskWeaver (or the static LoRA baseline) with the project's engine; saves `<output_dir>/final`."
     out = Path(cfg.output_dir)
-    if (out/"checkpoints/last.ckpt").exists() and not cfg.resume:
-        raise FileExistsError(f"{out} already holds a run (checkpoints/last.ckpt); pass --resume to continue it or choose another --output_dir")
+    check_run(out, "hypernet", asdict(cfg), cfg.resume, cfg.overwrite)   # refuse a taken folder before loading anything
+    check_accelerator(cfg.accelerator)
     torch.manual_seed(cfg.seed)
-    model = build_system(cfg, base_model, tokenizer, encoder)
+    model = build_system(cfg, base_model, tokenizer, encoder)   # a bad model, target or dataset fails here: nothing written yet
     tok = model.tokenizer
     train_ds, val_ds = prepare_data(cfg, tok)
-    collate = DataCollatorWithPromptLengths(tok)
     steps = cfg.max_steps or max(1, cfg.num_epochs * (len(train_ds) // (cfg.batch_size * cfg.grad_accum)))
     tcfg = TrainConfig(output_dir=str(out), max_steps=steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
                        grad_accum=cfg.grad_accum, grad_clip=cfg.grad_clip, eval_every=cfg.eval_every, ckpt_every=max(1, min(50, steps // 4 or 1)),
                        log_every=max(1, min(10, steps // 10 or 1)), seed=cfg.seed, accelerator=cfg.accelerator, devices=cfg.devices,
                        num_nodes=cfg.num_nodes, strategy=cfg.strategy, precision=cfg.precision, tensorboard_dir=cfg.tensorboard_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out/"hypernet_train_config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
+    with open_run(out, "hypernet", asdict(cfg), resume=cfg.resume, overwrite=cfg.overwrite) as run:
+        return _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, run.resumed)
+
+def _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, resume) -> dict:
+    out = Path(cfg.output_dir)
+    collate = DataCollatorWithPromptLengths(tok)
+    atomic_write_json(out/"hypernet_train_config.json", asdict(cfg), default=str)
     res = FabricTrainer(tcfg).fit(model, train_ds, collate_fn=collate, batch_size=cfg.batch_size, step_fn=_step,
-                                  eval_fn=lambda m: {"val_loss": val_loss(m, val_ds, collate)}, resume=cfg.resume)
+                                  eval_fn=lambda m: {"val_loss": val_loss(m, val_ds, collate)}, resume=resume)
     final = out/"final"
-    model.save_pretrained(final); tok.save_pretrained(final)
+    atomic_write_dir(final, lambda t: (model.save_pretrained(t), tok.save_pretrained(t)))   # never half of an old and a new system
     res.update(final=str(final), train_examples=len(train_ds), val_examples=len(val_ds),
                trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad))
     return res
@@ -287,7 +297,8 @@ def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None)
         s.model = PeftModel.from_pretrained(base_model, str(path))
         return s
     if (path/"config.json").exists(): return TaskWeaver.from_pretrained(path, base_model=base_model, tokenizer=tokenizer, encoder=encoder)
-    raise FileNotFoundError(f"{path}: neither a TaskWeaver folder (config.json) nor a PEFT adapter (adapter_config.json)")
+    hint = f"; the trained system of a run folder is in {path/'final'}" if (path/"final").is_dir() else ""
+    raise FileNotFoundError(f"{path}: neither a TaskWeaver folder (config.json) nor a PEFT adapter (adapter_config.json){hint}")
 
 def evaluate_saved(model_dir, dataset_config=None, use_default_dataset: bool = False, held_out_tasks=None, n_held_out: int = 0,
                    kind: str = "text", n_eval: int = 128, n_generate: int = 64, max_new_tokens: int = 32, max_length: int = 256,

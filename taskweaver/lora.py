@@ -11,10 +11,11 @@ from torch import nn
 from transformers.pytorch_utils import Conv1D
 from safetensors.torch import save_file, load_file
 from .models import lora_targets, linear_modules, linear_shape, layer_index
+from .utils import atomic_save_file, atomic_write_text
 
 # %% auto #0
 __all__ = ['DynamicLoraLinear', 'inject', 'lora_layers', 'remove', 'set_adapters', 'clear_adapters', 'random_adapter',
-           'atomic_save_file', 'atomic_write_text', 'export_peft', 'layer_adapter']
+           'export_peft', 'layer_adapter']
 
 # %% ../nbs/lora/10_lora.ipynb #9f4fa430
 class DynamicLoraLinear(nn.Module):
@@ -112,24 +113,6 @@ def random_adapter(model: nn.Module, std: float = 0.02, seed: int = 0, batch: in
             for n, l in lora_layers(model).items()}
 
 # %% ../nbs/lora/10_lora.ipynb #4e3d12ed
-def atomic_save_file(tensors: dict, path: str | Path, metadata: dict | None = None) -> Path:
-    "`safetensors.torch.save_file` through a temporary file and a rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    "Write a text file through a temporary file and a rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8"); os.replace(tmp, path)
-    return path
-
 def export_peft(adapter: dict, # {full module name: (A [r, d_in], B [d_out, r])} for one example
                 base_model_name_or_path: str, # recorded in adapter_config.json
                 out_dir: str | Path, # the adapter folder to write

@@ -10,6 +10,8 @@ import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.pytorch_utils import Conv1D
+from .utils import atomic_write_dir
+
 
 # %% auto #0
 __all__ = ['DEFAULT_BASE_MODEL', 'DEFAULT_TEXT_ENCODER', 'DEFAULT_LORA_TARGETS', 'cache_dir', 'embedded_base_model_file',
@@ -88,25 +90,18 @@ def hub_reachable(timeout: float = 2.0) -> bool:
     return _HUB_REACHABLE
 
 def _offline_error(name, err, what="model"):
+    from taskweaver.utils import UserError
+    p = Path(str(name)).expanduser()
+    if str(name).startswith((".", "/", "~")) or p.exists():   # meant as a local path
+        why = "does not exist" if not p.exists() else "is a file, not a model folder" if p.is_file() else "has no loadable config.json and weights"
+        return UserError(f"{what} {name!r}: the local path {why}; pass a folder written by `save_pretrained` (config.json + weights), "
+                         f"a Hugging Face id that is in your cache, or nothing for the embedded default")
     return OSError(f"Could not load the {what} {name!r}: {err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}\n"
                    f"No model hub is reachable here, and {name!r} is neither cached nor a local folder. "
                    f"Pass a local path instead (a folder with config.json and weights, e.g. one written by "
                    f"`model.save_pretrained(path)`), or call with no name to use the embedded default.")
 
-def _atomic_dir_write(final: Path, write):
-    "Call `write(tmp_dir)` and rename the folder to `final` only when it succeeded."
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
-    try:
-        write(tmp)
-        try: os.replace(tmp, final)
-        except OSError:   # a folder is already there (another process finished first, or an old copy): swap it out
-            if not final.exists(): raise
-            old = final.with_name(f"{final.name}.old-{os.getpid()}")
-            os.replace(final, old); os.replace(tmp, final); shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
-    return final
+_atomic_dir_write = atomic_write_dir   # the one folder writer lives in taskweaver.utils
 
 # %% ../nbs/00_models.ipynb #e010f89b
 def _convert_embedded_base(dest: Path):
@@ -143,7 +138,7 @@ def load_base_model(name_or_path: str | os.PathLike | None = None, # None or "Sm
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         tok = AutoTokenizer.from_pretrained(path)
-    except OSError as e: raise _offline_error(info["name"], e) from e
+    except (OSError, ValueError) as e: raise _offline_error(info["name"], e) from e   # ValueError: a folder without a model_type
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     model.config.name_or_path = info["name"] if info["source"] == "embedded" else str(path)
     model.to(device)

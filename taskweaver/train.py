@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Callable
 import numpy as np
-from .utils import strict_from_dict
+from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -18,9 +18,9 @@ from lightning.fabric import Fabric
 from lightning.fabric.loggers import TensorBoardLogger, CSVLogger
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'ResumableSampler', 'atomic_torch_save', 'trainable_state_dict', 'load_trainable_state_dict',
-           'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'NonFiniteLossError', 'default_step', 'FabricTrainer',
-           'toy_regression_data', 'train_toy']
+__all__ = ['ACCELERATORS', 'STEP_DELAY', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainable_state_dict',
+           'load_trainable_state_dict', 'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'check_accelerator',
+           'NonFiniteLossError', 'default_step', 'FabricTrainer', 'toy_regression_data', 'train_toy']
 
 # %% ../nbs/02_train.ipynb #1d6b6ffc
 @dataclass
@@ -51,9 +51,18 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.lr_schedule not in ("cosine", "linear", "constant"):
-            raise ValueError(f"lr_schedule={self.lr_schedule!r}: allowed are cosine, linear, constant")
+            raise UserError(f"lr_schedule={self.lr_schedule!r}: allowed are cosine, linear, constant")
         for k in ("max_steps", "grad_accum", "ckpt_every", "log_every"):
-            if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1")
+            v = getattr(self, k)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise UserError(f"{k}={v!r}: must be an integer >= 1")
+        for k in ("warmup_steps", "eval_every", "save_top_k"):
+            v = getattr(self, k)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise UserError(f"{k}={v!r}: must be an integer >= 0")
+        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < math.inf):
+            raise UserError(f"learning_rate={self.learning_rate!r}: must be a number > 0")
+        if not 0 <= self.min_lr_ratio <= 1: raise UserError(f"min_lr_ratio={self.min_lr_ratio!r}: must be in [0, 1]")
+        if self.grad_clip is not None and not self.grad_clip > 0: raise UserError(f"grad_clip={self.grad_clip!r}: must be > 0, or None for no clipping")
+        if self.weight_decay < 0: raise UserError(f"weight_decay={self.weight_decay!r}: must be >= 0")
 
     @classmethod
     def from_dict(cls, d: dict):
@@ -88,17 +97,6 @@ class ResumableSampler(Sampler):
     def __len__(self): return self.per_rank - self.start
 
 # %% ../nbs/02_train.ipynb #c514b5d0
-def atomic_torch_save(obj, path: str | Path, save: Callable | None = None):
-    "Write `obj` to `path` through a temporary file and a rename; `save(path, obj)` defaults to `torch.save`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        (save or (lambda p, o: torch.save(o, p)))(tmp, obj)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
-
 def trainable_state_dict(model: nn.Module) -> dict:
     "Only the parameters that require grad (a frozen base model is never checkpointed)."
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
@@ -150,6 +148,18 @@ def make_loggers(cfg: TrainConfig, swanlab: dict | None = None) -> list:
     return ls
 
 # %% ../nbs/02_train.ipynb #184bac0b
+ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
+STEP_DELAY = float(os.environ.get("TASKWEAVER_STEP_DELAY", 0))   # seconds slept after each step: lets kill -9 tests hit the middle of a tiny run
+
+def check_accelerator(accelerator: str):
+    "Refuse, in one line, an accelerator name Fabric does not know or a device this machine does not have."
+    a = str(accelerator).lower()
+    if a not in ACCELERATORS: raise UserError(f"accelerator={accelerator!r}: allowed are {', '.join(ACCELERATORS)}")
+    if a in ("cuda", "gpu") and not torch.cuda.is_available():
+        raise UserError(f"accelerator={accelerator!r}: torch {torch.__version__} sees no CUDA GPU on this machine; use cpu or auto")
+    if a == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise UserError(f"accelerator={accelerator!r}: Apple's MPS is not available here; use cpu or auto")
+
 class NonFiniteLossError(RuntimeError):
     "Raised when the training loss becomes NaN or infinite; the last good checkpoint is kept."
 
@@ -161,12 +171,15 @@ def default_step(model, batch):
 class FabricTrainer:
     "The project's one training loop (Lightning Fabric): `fit(model, train_data, ...)`."
     def __init__(self, cfg: TrainConfig, fabric: Fabric | None = None, swanlab: dict | None = None):
+        if fabric is None: check_accelerator(cfg.accelerator)
         self.cfg = cfg
         self.out = Path(cfg.output_dir)
         self.ckpt_dir = self.out/"checkpoints"
         self.fabric = fabric or Fabric(accelerator=cfg.accelerator, devices=cfg.devices, num_nodes=cfg.num_nodes,
                                        strategy=cfg.strategy, precision=cfg.precision, loggers=make_loggers(cfg, swanlab))
         self.history: list = []
+
+    RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers")   # settings a resumed run may change
 
     @property
     def last_ckpt(self) -> Path: return self.ckpt_dir/"last.ckpt"
@@ -178,9 +191,18 @@ class FabricTrainer:
                     rng=dict(torch=torch.get_rng_state(), python=random.getstate(), numpy=np.random.get_state()))
 
     def save(self, path, state):
-        "Write a training-state checkpoint atomically (rank 0)."
-        if self.fabric.is_global_zero: atomic_torch_save(state, path)
+        "Write a training-state checkpoint atomically (rank 0), as safetensors + JSON (`save_state`): loading it runs no code."
+        if self.fabric.is_global_zero: save_state(path, state)
         self.fabric.barrier()
+
+    def _check_finite(self, what, value, step, params=None):
+        "The NaN guard: stop before anything of the bad step is saved; last.ckpt and the best checkpoint stay as they were."
+        if params is None: bad = not math.isfinite(value)
+        else: bad = not all(bool(torch.isfinite(p).all()) for p in params)
+        if bad:
+            kept = f"{self.last_ckpt} (step {self._saved_step})" if self._saved_step is not None else "none (no checkpoint was written yet)"
+            raise NonFiniteLossError(f"{what} became {value} at step {step + 1}; stopped. Last good checkpoint: {kept}; "
+                                     f"lower the learning rate or set grad_clip")
 
     def _keep_top_k(self, state, epoch, val_loss, step, best):
         name = checkpoint_name(epoch, val_loss, step)
@@ -210,19 +232,27 @@ class FabricTrainer:
         opt = optimizer or torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         if fabric.is_global_zero:
             self.out.mkdir(parents=True, exist_ok=True)
-            atomic_torch_save(cfg.to_dict(), self.out/"train_config.json", save=lambda p, o: Path(p).write_text(json.dumps(o, indent=2)))
-        step, micro, epoch, best = 0, 0, 0, None
+        step, micro, epoch, best, self._saved_step = 0, 0, 0, None, None
         if resume and self.last_ckpt.exists():
-            st = torch.load(self.last_ckpt, map_location="cpu", weights_only=False)  # our own run file
+            st = load_state(self.last_ckpt)   # safetensors + JSON: no code runs
+            free = self.RESUME_FREE + (("max_steps",) if cfg.lr_schedule == st.get("config", {}).get("lr_schedule") == "constant" else ())
+            diff = config_diff(st.get("config", {}), cfg.to_dict(), ignore=free)   # a constant schedule may simply run longer
+            if diff: raise UserError(f"{self.last_ckpt} was written with other settings ({'; '.join(diff)}); "
+                                     f"resume with the same settings or start a new run")
             load_trainable_state_dict(raw, st["model"]); opt.load_state_dict(st["optimizer"])
             step, micro, epoch, best, self.history = st["step"], st["micro_step"], st["epoch"], st["best"], st["history"]
             torch.set_rng_state(st["rng"]["torch"]); random.setstate(st["rng"]["python"]); np.random.set_state(st["rng"]["numpy"])
+            self._saved_step = step
             fabric.print(f"resumed from {self.last_ckpt} at step {step}")
+        if fabric.is_global_zero: atomic_write_json(self.out/"train_config.json", cfg.to_dict())
         fmodel, opt = fabric.setup(model, opt)
         # our own sampler (not Fabric's re-instantiated one) so the data position survives a restart on every rank
         sampler = ResumableSampler(len(train_data), seed=cfg.seed, rank=fabric.global_rank, world_size=fabric.world_size)
         drop = sampler.per_rank >= batch_size
-        loader = DataLoader(train_data, batch_size=batch_size, sampler=sampler, collate_fn=collate_fn, drop_last=drop)
+        # its own generator: a DataLoader iterator draws a seed when it starts, and from the global RNG that draw would
+        # shift every later dropout/masking draw of a resumed run (its iterator starts at the resume point, not at step 0)
+        loader = DataLoader(train_data, batch_size=batch_size, sampler=sampler, collate_fn=collate_fn, drop_last=drop,
+                            generator=torch.Generator().manual_seed(cfg.seed))
         per_epoch = sampler.per_rank // batch_size if drop else 1
         bar = tqdm(total=cfg.max_steps, initial=step, desc="train", disable=not (cfg.progress and fabric.is_global_zero), dynamic_ncols=True)
         metrics, result = {}, {}
@@ -246,15 +276,18 @@ class FabricTrainer:
                 with fabric.no_backward_sync(fmodel, enabled=k < cfg.grad_accum - 1), torch.enable_grad():   # even if the caller is in no_grad
                     out = step_fn(fmodel, batch)
                     loss, extra = out if isinstance(out, tuple) else (out, {})
-                    if not torch.isfinite(loss.detach()):
-                        bar.close()
-                        raise NonFiniteLossError(f"loss became {loss.item()} at step {step}; stopped. The last good checkpoint "
-                                                 f"is kept at {self.last_ckpt if self.last_ckpt.exists() else '(none written yet)'}")
+                    if not torch.isfinite(loss.detach()): bar.close(); self._check_finite("loss", loss.item(), step)
                     fabric.backward(loss / cfg.grad_accum)
                 loss_acc += loss.item() / cfg.grad_accum
             # clip, step
-            gnorm = fabric.clip_gradients(fmodel, opt, max_norm=cfg.grad_clip) if cfg.grad_clip else None
-            opt.step(); opt.zero_grad(set_to_none=True); step += 1
+            try: gnorm = fabric.clip_gradients(fmodel, opt, max_norm=cfg.grad_clip) if cfg.grad_clip else None
+            except RuntimeError as e:   # torch refuses to clip a non-finite norm
+                if "non-finite" not in str(e): raise
+                gnorm = float("inf")
+            if gnorm is not None and not cfg.precision.startswith("16"): self._check_finite("the gradient norm", float(gnorm), step)   # fp16's scaler skips such steps itself
+            opt.step(); opt.zero_grad(set_to_none=True)
+            self._check_finite("a trained parameter", "non-finite", step, params)   # a finite loss can still step into inf
+            step += 1
             metrics = {"train/loss": loss_acc, "train/lr": lr, "train/epoch": epoch, **{f"train/{k}": float(v) for k, v in extra.items()}}
             if gnorm is not None: metrics["train/grad_norm"] = float(gnorm)
             self.history.append(dict(step=step, **metrics)); loss_acc = 0.0
@@ -274,8 +307,9 @@ class FabricTrainer:
                     best = dict(val_loss=float(vl), step=step)
                     best["path"] = self._keep_top_k(self._state(raw, opt, step, micro, epoch, best), epoch, float(vl), step, best)
             if step % cfg.ckpt_every == 0 or is_last:
-                self.save(self.last_ckpt, self._state(raw, opt, step, micro, epoch, best))
+                self.save(self.last_ckpt, self._state(raw, opt, step, micro, epoch, best)); self._saved_step = step
             if on_step_end is not None: on_step_end(step, metrics)
+            if STEP_DELAY: time.sleep(STEP_DELAY)
         bar.close()
         for lg in fabric.loggers: lg.save()
         return dict(step=step, metrics=metrics, best=best, last=str(self.last_ckpt), seconds=time.time() - t0)
@@ -293,10 +327,10 @@ def toy_regression_data(n: int = 64, d: int = 4, seed: int = 0) -> list:
     Y = X @ w + 0.1 * torch.randn(n, generator=g)
     return [dict(x=X[i], y=Y[i]) for i in range(n)]
 
-def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, **kw) -> tuple:
-    "Train the toy regression with the engine; `stop_at` simulates a crash after that step, `step_sleep` slows steps down."
+def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, model_cls: type | None = None, **kw) -> tuple:
+    "Train the toy regression (or `model_cls()`, built after seeding) with the engine; `stop_at` simulates a crash after that step, `step_sleep` slows steps down."
     torch.manual_seed(seed)
-    model = _Regression()
+    model = (model_cls or _Regression)()
     data = toy_regression_data()
     cfg = TrainConfig(output_dir=str(output_dir), max_steps=max_steps, learning_rate=0.2, ckpt_every=1, log_every=1,
                       eval_every=4, accelerator="cpu", progress=False, seed=seed, **kw)

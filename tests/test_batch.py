@@ -1,6 +1,6 @@
 """`taskweaver batch` end to end: a failing notebook does not stop the others, the summary and the HTML index
 record it, the analysis notebook collects the rest, the index's links resolve in headless Chromium; Ray when installed."""
-import json, shutil, sys
+import json, os, shutil, sys
 import pytest
 from conftest import REPO, ARTIFACTS, run, http_server, block_external
 from taskweaver.batch import make_test_notebook
@@ -99,3 +99,37 @@ def test_sigterm_stops_workers_and_kernels(tmp_path):
     s = json.loads((tmp_path/"runs/x/summary.json").read_text())
     assert s["interrupted"] and [r["status"] for r in s["runs"]] == ["interrupted", "interrupted"]
     assert "2 not finished" in (tmp_path/"runs/x/index.html").read_text()
+
+def test_kill9_takes_workers_and_kernels_along_and_locks(tmp_path):
+    "`kill -9` of a batch: its workers and kernels die within seconds; while it runs a second batch into its folder is refused; a resumed batch is not rewritten by stale workers."
+    import signal, subprocess, time, psutil
+    nbs = [make_test_notebook(tmp_path/f"nbs/{n}.ipynb", body="time.sleep(600)") for n in ("slow_a", "slow_b")]
+    out = tmp_path/"runs/x"
+    p = subprocess.Popen(["taskweaver", "batch", *map(str, nbs), "--jobs", "2", "--output", str(out)],
+                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, kernels = time.time() + 240, []
+        while time.time() < deadline and len(kernels) < 2:
+            time.sleep(1)
+            kids = psutil.Process(p.pid).children(recursive=True)
+            kernels = [k for k in kids if "ipykernel" in " ".join(k.cmdline())]
+        assert len(kernels) == 2, [k.cmdline() for k in kids]
+        tree = [k.pid for k in kids]
+        r = run(["taskweaver", "batch", str(nbs[0]), "--output", str(out), "--resume"], cwd=tmp_path)   # the folder is in use
+        assert r.returncode == 2 and f"is in use by pid {p.pid}" in r.stderr, r.stderr[-2000:]
+        os.kill(p.pid, signal.SIGKILL); p.wait(timeout=30)
+        deadline = time.time() + 30
+        while time.time() < deadline and any(psutil.pid_exists(x) and psutil.Process(x).status() != psutil.STATUS_ZOMBIE for x in tree):
+            time.sleep(0.5)
+    finally:
+        if p.poll() is None: p.kill()
+    alive = [x for x in tree if psutil.pid_exists(x) and psutil.Process(x).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], f"left running after kill -9: {alive}"
+    # the dead batch's lock is taken over; a fast notebook resumes and its row stays as this batch wrote it
+    fast = make_test_notebook(tmp_path/"nbs/slow_a.ipynb", body="pass")
+    r = run(["taskweaver", "batch", str(fast), "--output", str(out), "--resume"], cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = json.loads((out/"summary.json").read_text())
+    assert {x["stem"]: x["status"] for x in s["runs"]}["slow_a"] == "ok"
+    assert "slow_b" in {x["stem"] for x in s["runs"]}   # the row of the notebook this batch did not run is kept
+    assert json.loads((out/"slow_a/status.json").read_text())["status"] == "ok"

@@ -18,7 +18,10 @@ def test_wann_benchmark_generation_debug_and_resume(tmp_path):
     s = json.loads((tmp_path/"summary.json").read_text())
     assert s["dataset"] == "tiny_stories" and s["task_type"] == "generation" and len(s["heldout_perplexity"]) == 6
     assert s["sample"]["continuation"] is not None
-    r = run(args + ["--generations", "3"])   # resumes the checkpointed 2-generation search and runs one more
+    r = run(args + ["--generations", "3"])   # the folder holds a finished run: refused, nothing changes
+    assert r.returncode == 2 and "already holds a wann run (finished" in r.stderr and "--resume" in r.stderr, r.stderr[-2000:]
+    assert json.loads((tmp_path/"summary.json").read_text())["generations"] == 2
+    r = run(args + ["--generations", "3", "--resume"])   # resumes the checkpointed 2-generation search and runs one more
     assert r.returncode == 0, r.stderr[-3000:]
     assert json.loads((tmp_path/"summary.json").read_text())["generations"] == 3
     assert len(json.loads((tmp_path/"history.json").read_text())) == 3

@@ -16,6 +16,6 @@ def test_wann_experiment_notebook_tiny(tmp_path):
         assert len(s["heldout_per_weight"]) == 6 and s["test_rows"] == 100 and s["generations"] == 2
         assert 0 <= s["heldout_mean"] <= s["heldout_max"] <= 1 and 0 <= s["ensemble"] <= 1
         assert 0 <= s["baseline"]["accuracy"] <= 1 and s["baseline"]["max_steps"] == 20
-        assert (tmp_path/ds/"benchmark"/"report.md").exists() and (tmp_path/ds/"evolution"/"evolution_state.pt").exists()
+        assert (tmp_path/ds/"benchmark"/"report.md").exists() and (tmp_path/ds/"evolution"/"evolution_state.safetensors").exists()
     for f in ("heldout_accuracy.png", "evolution_progress.png"): assert (tmp_path/f).stat().st_size > 10_000
     assert json.loads((tmp_path/"config.json").read_text())["overrides"]["evolution.num_generations"] == 2

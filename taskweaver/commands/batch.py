@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, sys
 from pathlib import Path
 from ..cli import subcommand
+from ..utils import UserError
 
 # %% auto #0
 __all__ = []
@@ -23,7 +24,7 @@ def _batch_args(p):
     p.add_argument("--jobs", type=int, default=None, help="notebooks at a time on this machine (default: the config's, 1)")
     p.add_argument("--timeout", type=float, default=None, help="seconds a single cell may run")
     p.add_argument("--resume", action="store_true", help="skip notebooks that already succeeded with the same parameters")
-    p.add_argument("--force", action="store_true", help="run into a folder that already holds a batch, re-running everything")
+    p.add_argument("--force", "--overwrite", dest="force", action="store_true", help="run into a folder that already holds a batch, re-running everything")
     p.add_argument("--ray", default=None, metavar="ADDRESS", help='run on a Ray cluster: "auto", "host:port", or "local" to start one here')
     p.add_argument("--show-config", action="store_true", help="print the merged config as YAML and exit")
     p.add_argument("--dry-run", action="store_true", help="print each notebook's resolved parameters and exit")
@@ -35,9 +36,11 @@ def _run(a) -> int:
     from taskweaver import batch
     cfg = batch.load_batch_config(a.config, a.preset, a.param)
     if a.jobs is not None:
-        if a.jobs < 1: raise ValueError(f"--jobs must be >= 1, got {a.jobs}")
+        if a.jobs < 1: raise UserError(f"--jobs must be >= 1, got {a.jobs}")
         cfg["jobs"] = a.jobs
-    if a.timeout is not None: cfg["timeout"] = a.timeout
+    if a.timeout is not None:
+        if not a.timeout > 0: raise UserError(f"--timeout {a.timeout}: seconds a cell may run, must be > 0 (leave it out for no limit)")
+        cfg["timeout"] = a.timeout
     if a.show_config:
         print(yaml.safe_dump(cfg, sort_keys=False), end=""); return 0
     output = Path(a.output or f"runs/{a.preset or 'batch'}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from ..cli import subcommand
+from ..utils import UserError
 
 # %% auto #0
 __all__ = []
@@ -21,6 +22,9 @@ def _train_args(s):
                  ("heldout_per_family", int), ("eval_every", int), ("seed", int)):
         s.add_argument("--" + k.replace("_", "-"), type=t, default=None)
     s.add_argument("--no-progress", action="store_true")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="continue the run in --output-dir (its stored settings must match)")
+    g.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
 
 @subcommand("ghn", "Graph hypernetwork on the architecture zoo: train, and evaluate predicted parameters.")
 def _ghn_args(p):
@@ -28,14 +32,15 @@ def _ghn_args(p):
     s = sub.add_parser("train", help="train a GHN on TinyStories over sampled small zoo models"); _train_args(s)
     def run_train(a):
         from taskweaver.ghn import GHNTrainConfig, train_ghn
-        d = json.loads(open(a.config).read()) if a.config else {}
+        from taskweaver.utils import read_config_file
+        d = read_config_file(a.config) if a.config else {}
         d["output_dir"] = a.output_dir
         for k in ("max_steps", "models_per_step", "text_batch", "seq_len", "vocab_size", "learning_rate", "hidden", "rank", "rounds",
                   "max_stories", "heldout_per_family", "eval_every", "seed"):
             if getattr(a, k) is not None: d[k] = getattr(a, k)
         if a.baseline: d["graph"] = False
         if a.no_progress: d["progress"] = False
-        r = train_ghn(GHNTrainConfig.from_dict(d))
+        r = train_ghn(GHNTrainConfig.from_dict(d), resume=a.resume, overwrite=a.overwrite)
         print(f"trained {'graph-blind baseline' if a.baseline else 'GHN'} ({r['ghn_params']:,} parameters) for {r['step']} steps in {r['seconds']:.0f} s; "
               f"held-out val loss {r['metrics'].get('eval/val_loss', float('nan')):.4f}; weights {r['ghn']}")
     s.set_defaults(func=run_train)
@@ -48,10 +53,13 @@ def _ghn_args(p):
         from taskweaver.ghn import evaluate_starts, summarize, format_table
         runs = dict(r.split("=", 1) if "=" in r else (r, r) for r in a.runs)
         try: steps = tuple(int(x) for x in a.steps.split(","))
-        except ValueError: raise SystemExit(f"--steps {a.steps!r}: expected comma-separated integers such as 0,10,50")
+        except ValueError: steps = None
+        if not steps or any(s < 0 for s in steps): raise UserError(f"--steps {a.steps!r}: expected comma-separated integers >= 0 such as 0,10,50")
         rows = evaluate_starts(runs, steps=steps, lr=a.lr, max_heldout=a.max_heldout)
         s = summarize(rows)
         print(format_table(s))
-        if a.out: Path(a.out).write_text(json.dumps(dict(rows=rows, summary=s), indent=2)); print(f"wrote {a.out}")
+        if a.out:
+            from taskweaver.utils import atomic_write_json
+            atomic_write_json(a.out, dict(rows=rows, summary=s)); print(f"wrote {a.out}")
     e.set_defaults(func=run_eval)
     p.set_defaults(func=lambda a: p.print_help())

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json
 from ..cli import subcommand
+from ..utils import UserError
 
 # %% auto #0
 __all__ = []
@@ -18,6 +19,7 @@ def _heads_args(p):
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
     s.add_argument("--task", required=True, choices=["sst2", "ag_news", "wikitext"], help="probe dataset")
     s.add_argument("--output", required=True, help="folder for probe_results.csv and probe_results.json")
+    s.add_argument("--overwrite", action="store_true", help="replace the results already in --output")
     s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
     s.add_argument("--n-test", type=int, default=256, help="test rows (wikitext: paragraphs)")
     s.add_argument("--layers", default=None, help="comma-separated hidden_states indices (default: all)")
@@ -33,11 +35,12 @@ def _heads_args(p):
         from taskweaver.heads.probes import probe_all_layers
         from taskweaver.models import load_base_model
         if a.threads: torch.set_num_threads(a.threads)
+        try: layers = [int(x) for x in a.layers.split(",")] if a.layers else None
+        except ValueError: raise UserError(f"--layers {a.layers!r}: expected comma-separated integers such as 0,4,-1") from None
         model, tok = load_base_model(a.model)
-        layers = [int(x) for x in a.layers.split(",")] if a.layers else None
         res = probe_all_layers(model, a.task, tokenizer=tok, n_train=a.n_train, n_test=a.n_test, layers=layers,
                                batch_size=a.batch_size, max_length=a.max_length, C=a.C, top_k=a.top_k,
-                               cache_dir=a.cache_dir, output=a.output)
+                               cache_dir=a.cache_dir, output=a.output, overwrite=a.overwrite)
         ls, acc = res.curve("accuracy", "test")
         if a.json: print(json.dumps(dict(layers=ls, test_accuracy=acc, meta=res.meta))); return 0
         print(f"{a.task}: {res.meta['n_train']} train / {res.meta['n_test']} test, {res.meta['num_layers']} layers, "

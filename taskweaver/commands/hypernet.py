@@ -49,7 +49,8 @@ def add_train_args(p: argparse.ArgumentParser):
     x.add_argument("--n_held_out", type=int, default=0, help="or hold out this many random tasks")
     x.add_argument("--max_length", type=int, default=256)
     x.add_argument("--seed", type=int, default=0)
-    x.add_argument("--resume", action="store_true", help="continue from <output_dir>/checkpoints/last.ckpt")
+    x.add_argument("--resume", action="store_true", help="continue the run in --output_dir (its stored settings must match)")
+    x.add_argument("--overwrite", action="store_true", help="replace the run in --output_dir")
     l = p.add_argument_group("launch (Lightning Fabric)")
     l.add_argument("--accelerator", default="auto"); l.add_argument("--devices", default=1, type=lambda s: s if s == "auto" else int(s))
     l.add_argument("--num_nodes", type=int, default=1); l.add_argument("--strategy", default="auto"); l.add_argument("--precision", default="32-true")
@@ -82,6 +83,8 @@ def _hypernet_args(p):
     e.add_argument("--control", action="store_true", help="also score TaskWeaver with swapped task descriptions")
     e.add_argument("--output", default=None, help="write the metrics JSON here"); e.add_argument("--seed", type=int, default=0)
     def run_eval(a):
+        from taskweaver.utils import check_ranges
+        check_ranges(vars(a), dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0"), "--")
         from taskweaver.hypernet_train import evaluate_saved
         res = evaluate_saved(a.model, dataset_config=a.dataset_config, use_default_dataset=a.use_default_dataset,
                              held_out_tasks=a.held_out_tasks, n_held_out=a.n_held_out, kind=a.kind, n_eval=a.n_eval,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 from ..cli import subcommand
+from ..utils import UserError
 
 # %% auto #0
 __all__ = []
@@ -25,6 +26,13 @@ def _collect(s):
     s.add_argument("--max_length", type=int, default=192); s.add_argument("--n_train", type=int, default=None)
     s.add_argument("--eval_n", type=int, default=64, help="held-out rows for NLL/accuracy"); s.add_argument("--eval_every", type=int, default=1)
     s.add_argument("--seed", type=int, default=0); s.add_argument("--threads", type=int, default=None, help="torch threads")
+    _run_flags(s, "zoo")
+
+def _run_flags(s, what: str):
+    "--resume / --overwrite: the run-folder contract (taskweaver.runs)."
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help=f"continue the {what} in the output folder (its stored settings must match)")
+    g.add_argument("--overwrite", action="store_true", help=f"replace what the output folder holds")
 
 def _run_collect(a):
     from taskweaver.paramgen.zoo import ZooConfig, collect_zoo
@@ -34,7 +42,7 @@ def _run_collect(a):
                     steps_per_checkpoint=a.steps_per_checkpoint, warmup_steps=a.warmup_steps, rank=a.rank, alpha=a.alpha,
                     target_modules=a.target_modules.split(",") if a.target_modules else None, learning_rate=a.learning_rate,
                     batch_size=a.batch_size, max_length=a.max_length, n_train=a.n_train, eval_n=a.eval_n, eval_every=a.eval_every, seed=a.seed)
-    s = collect_zoo(cfg)
+    s = collect_zoo(cfg, resume=a.resume, overwrite=a.overwrite)
     print(f"{s['n_checkpoints']} checkpoints in {cfg.output_dir}/checkpoints ({s['steps']} steps, {s['seconds']} s)")
     for c in s["checkpoints"]:
         if c.get("val_nll") is not None: print(f"  {c['file']}: step {c['step']}, loss {c['loss']:.4f}, val_nll {c['val_nll']:.4f}, val_acc {c.get('val_acc')}")
@@ -47,6 +55,7 @@ def _run_prepare(a):
 def _run_analyze(a):
     from taskweaver.paramgen.analyze import analyze_zoo, format_analysis
     r = analyze_zoo(a.checkpoint_dir, plot=a.plot or Path(a.checkpoint_dir)/"analysis.png")
+    for name, why in r["unreadable"].items(): print(f"taskweaver paramgen: warning: skipped unreadable checkpoint {name}: {why}", file=sys.stderr)
     print(json.dumps(r, indent=1) if a.json else format_analysis(r)); print(f"plot: {r['plot']}")
 
 def _run_test(a):
@@ -61,10 +70,11 @@ def _run_train(a):
     from taskweaver.paramgen.train import train_generator
     import torch
     if a.threads: torch.set_num_threads(a.threads)
-    cfg = GeneratorConfig.from_yaml(a.config)
-    if a.checkpoint_dir: cfg.data.checkpoint_dir = a.checkpoint_dir[0] if len(a.checkpoint_dir) == 1 else a.checkpoint_dir
-    if a.max_steps: cfg.training.max_steps = a.max_steps
-    s = train_generator(cfg, output_dir=a.output_dir, dry_run=a.dry_run)
+    cfg = GeneratorConfig.from_yaml(a.config).to_dict()
+    if a.checkpoint_dir: cfg["data"]["checkpoint_dir"] = a.checkpoint_dir[0] if len(a.checkpoint_dir) == 1 else a.checkpoint_dir
+    if a.max_steps is not None: cfg["training"]["max_steps"] = a.max_steps
+    cfg = GeneratorConfig.from_dict(cfg)   # the flags are checked like the file
+    s = train_generator(cfg, output_dir=a.output_dir, dry_run=a.dry_run, resume=a.resume, overwrite=a.overwrite)
     if not a.dry_run:
         fm = s["final_metrics"]
         print(f"trained {s['max_steps']} steps in {s['seconds']} s; val_loss {fm.get('eval/val_loss', float('nan')):.4f}, "
@@ -74,14 +84,21 @@ def _run_train(a):
 def _run_generate(a):
     from taskweaver.paramgen.inference import generate_adapter
     from taskweaver.paramgen.prompts import read_prompt_lines
-    if (a.prompt is None) == (a.prompt_file is None): print("give exactly one of --prompt and --prompt_file", file=sys.stderr); return 2
+    if (a.prompt is None) == (a.prompt_file is None): raise UserError("give exactly one of --prompt and --prompt_file")
     prompts = [a.prompt] if a.prompt is not None else read_prompt_lines(a.prompt_file)
-    if not any(p.strip() for p in prompts): print("--prompt is empty", file=sys.stderr); return 2
-    r = generate_adapter(a.model, prompts, a.output, a.adapter_dir)
+    if not any(p.strip() for p in prompts): raise UserError("--prompt is empty" if a.prompt is not None else f"--prompt_file {a.prompt_file} holds no prompt")
+    from taskweaver.runs import check_output_file
+    check_output_file(a.output, a.overwrite)
+    adapter_dir = Path(a.adapter_dir) if a.adapter_dir else Path(a.output).with_suffix("")
+    if adapter_dir.exists() and any(adapter_dir.iterdir()) and not a.overwrite:
+        raise UserError(f"adapter folder {adapter_dir} already exists; pass --overwrite to replace it or choose another --adapter_dir")
+    r = generate_adapter(a.model, prompts, a.output, adapter_dir)
     print(f"generated {r['tensors']} tensors ({r['numbers']} numbers) from {len(prompts)} prompt(s) in {r['generate_seconds']} s")
     print(f"parameters: {r['output']}\nPEFT adapter: {r['adapter_dir']}")
 
 def _run_eval(a):
+    from taskweaver.utils import check_ranges
+    check_ranges(vars(a), dict(n=">=1", n_groups=">=1", max_length=">=1", batch_size=">=1"), "--")
     from taskweaver.paramgen.eval import Harness, evaluate_systems, unseen_prompt_groups
     from taskweaver.paramgen.zoo import load_zoo
     import torch
@@ -118,12 +135,14 @@ def _paramgen_args(p):
     s = sub.add_parser("train", help="train the HyperConv generator (seed's train_generator.py)")
     s.add_argument("--config", default="config/generator_config.yaml"); s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
     s.add_argument("--dry_run", action="store_true", help="check config, zoos and model; write nothing")
-    s.add_argument("--output_dir", default=None, help="experiment folder (an existing one resumes from last.ckpt)")
-    s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); s.set_defaults(func=_run_train)
+    s.add_argument("--output_dir", default=None, help="experiment folder (default: a new one under logging.experiment_dir)")
+    s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); _run_flags(s, "training run")
+    s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")
     s.add_argument("--model", required=True, help="results/final_model folder (or its generator_model.safetensors)")
     s.add_argument("--prompt", default=None); s.add_argument("--prompt_file", default=None, help="one prompt per line")
     s.add_argument("--output", default="generated_params.safetensors"); s.add_argument("--adapter_dir", default=None, help="default: --output without suffix")
+    s.add_argument("--overwrite", action="store_true", help="replace --output and the adapter folder if they exist")
     s.set_defaults(func=_run_generate)
     s = sub.add_parser("eval", help="held-out NLL/accuracy: base, mean/best zoo checkpoint, generated adapters")
     s.add_argument("--checkpoint_dir", nargs="+", required=True, help="zoo folder(s) for the mean/best baselines")

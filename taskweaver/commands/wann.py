@@ -44,7 +44,9 @@ def _wann_args(p):
     b.add_argument("--ray-address", default=None, help="evaluate on the Ray cluster at this address (needs `pip install ray`)")
     b.add_argument("--synthetic", action="store_true", help="use synthetic data on purpose")
     b.add_argument("--no-baseline", action="store_true", help="skip the gradient-trained baseline")
-    b.add_argument("--no-resume", action="store_true", help="start the evolution afresh even if a checkpoint exists")
+    g = b.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="continue the search in --output (same settings; --generations may grow)")
+    g.add_argument("--overwrite", action="store_true", help="replace the run in --output")
     b.add_argument("--demo-config", action="store_true", help="print the presets as YAML, write demo_config.yaml and exit")
     b.add_argument("--quiet", action="store_true")
     def run(a):
@@ -64,9 +66,10 @@ def _wann_args(p):
         except (ValueError, FileNotFoundError) as e: print(f"taskweaver wann benchmark: error: {e}", file=sys.stderr); return 2
         summaries = {}
         for t, cfg in cfgs.items():
-            r = run_wann(cfg, out/t if len(tasks) > 1 else out, baseline=not a.no_baseline, resume=not a.no_resume, verbose=not a.quiet)
+            r = run_wann(cfg, out/t if len(tasks) > 1 else out, baseline=not a.no_baseline, resume=a.resume, overwrite=a.overwrite, verbose=not a.quiet)
             summaries[t] = r["summary"]
-        (out/"benchmark_summary.json").write_text(json.dumps(summaries, indent=2))
+        from taskweaver.utils import atomic_write_json
+        atomic_write_json(out/"benchmark_summary.json", summaries)
         for t, s in summaries.items():
             print(f"{t} on {s['dataset']}: held-out mean {s['heldout_mean']:.4f}, max {s['heldout_max']:.4f}, ensemble {s['ensemble']:.4f}, "
                   f"best single weight w={s['best_single_weight']['weight']} {s['best_single_weight']['heldout']:.4f}"

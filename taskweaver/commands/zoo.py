@@ -18,9 +18,17 @@ def _zoo_args(p):
     s.add_argument("--full", action="store_true", help="the full set (2,427,264 configs) instead of the reasonable one")
     s.add_argument("--vocab-size", type=int, default=50257); s.add_argument("--max-seq-len", type=int, default=512)
     s.add_argument("--plot", default=None, help="write the histogram to this PNG")
+    s.add_argument("--overwrite", action="store_true", help="replace --plot if it exists")
     s.add_argument("--json", action="store_true", help="print JSON")
     def run(a):
         from taskweaver.zoo import ModelConfigGenerator
+        from taskweaver.utils import UserError
+        for k in ("vocab_size", "max_seq_len"):
+            if getattr(a, k) < 1: raise UserError(f"--{k.replace('_', '-')} {getattr(a, k)}: must be >= 1")
+        if a.plot:
+            from taskweaver.runs import check_output_file
+            if not a.plot.lower().endswith((".png", ".svg", ".pdf")): raise UserError(f"--plot {a.plot}: expected a .png, .svg or .pdf file")
+            check_output_file(a.plot, a.overwrite, "--plot")
         from taskweaver.zoo.stats import config_stats, format_stats, plot_stats
         g = ModelConfigGenerator(vocab_size=a.vocab_size, max_seq_len=a.max_seq_len)
         st = config_stats(g.generate_all_configs() if a.full else g.generate_reasonable_configs())

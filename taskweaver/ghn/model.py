@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
 from torch import nn
-from ..utils import strict_from_dict
+from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, read_safetensors
 import torch.nn.functional as F
 from torch.func import functional_call
 from .graph import NODE_TYPES, ModelGraph, model_graph
@@ -125,10 +125,9 @@ def load_params(model: nn.Module, params: dict) -> nn.Module:
 
 def save_ghn(ghn: GHN, path: str | Path) -> Path:
     "Write `ghn.safetensors` and `ghn_config.json` into folder `path`."
-    from safetensors.torch import save_file
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in ghn.state_dict().items()}, str(path/"ghn.safetensors"))
-    (path/"ghn_config.json").write_text(json.dumps(ghn.cfg.to_dict(), indent=2))
+    path = Path(path)
+    atomic_save_file(ghn.state_dict(), path/"ghn.safetensors")
+    atomic_write_json(path/"ghn_config.json", ghn.cfg.to_dict())
     return path
 
 def load_ghn(path: str | Path, device: str = "cpu") -> GHN:
@@ -137,5 +136,5 @@ def load_ghn(path: str | Path, device: str = "cpu") -> GHN:
     path = Path(path)
     if not (path/"ghn.safetensors").exists(): raise FileNotFoundError(f"no ghn.safetensors in {path} (train one with `taskweaver ghn train`)")
     ghn = GHN(GHNConfig.from_dict(json.loads((path/"ghn_config.json").read_text())))
-    ghn.load_state_dict(load_file(str(path/"ghn.safetensors"), device=device))
+    ghn.load_state_dict(read_safetensors(path/"ghn.safetensors")[0])
     return ghn.to(device)

@@ -5,11 +5,12 @@
 # %% ../../nbs/ghn/02_train.ipynb #18e0dc21
 from __future__ import annotations
 import json, time
-from dataclasses import dataclass, asdict, field, fields
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
-from ..utils import strict_from_dict
+from ..utils import strict_from_dict, atomic_write, atomic_write_json, check_ranges
+from ..runs import open_run, check_run
 from ..train import TrainConfig, FabricTrainer
 from ..zoo import ModelConfigGenerator, MODEL_TYPES, build_model
 from .model import GHN, GHNConfig, functional_forward, load_params, save_ghn, load_ghn
@@ -81,12 +82,17 @@ class GHNTrainConfig:
     learning_rate: float = 5e-3
     warmup_steps: int = 20
     eval_every: int = 100
+    ckpt_every: int = 50              # steps between last.ckpt writes (a killed run resumes from the last one)
     progress: bool = True
     seed: int = 0
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
         return strict_from_dict(cls, d)
+    def __post_init__(self):
+        check_ranges(self, dict(vocab_size=">=2", max_stories=">=1", seq_len=">=1", text_batch=">=1", models_per_step=">=1", max_layers=">=1",
+                                max_ff_ratio=">=1", heldout_per_family=">=0", hidden=">=1", rounds=">=0", rank=">=1", max_steps=">=1",
+                                learning_rate=">0", warmup_steps=">=0", eval_every=">=0", ckpt_every=">=1"))
     def to_dict(self) -> dict: return asdict(self)
     def ghn_config(self) -> GHNConfig: return GHNConfig(hidden=self.hidden, rounds=self.rounds, rank=self.rank, graph=self.graph)
 
@@ -138,17 +144,25 @@ def val_windows(val_ids: torch.Tensor, cfg: GHNTrainConfig, n: int = 4) -> torch
     "`n` fixed validation batches `(n, B, T+1)` (seeded)."
     return windows(val_ids, n * cfg.text_batch, cfg.seq_len + 1, np.random.default_rng(cfg.seed + 1)).view(n, cfg.text_batch, -1)
 
-def train_ghn(cfg: GHNTrainConfig, on_step_end=None) -> dict:
+def train_ghn(cfg: GHNTrainConfig, on_step_end=None,
+              resume: bool = False, # continue the run in cfg.output_dir (same settings)
+              overwrite: bool = False, # replace the run in cfg.output_dir
+             ) -> dict:
     "Train a GHN (or the graph-blind baseline) and write `ghn.safetensors`, `tokenizer.json`, `split.json`, checkpoints and TensorBoard logs."
-    out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
-    (out/"ghn_train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    check_run(cfg.output_dir, "ghn", cfg.to_dict(), resume, overwrite)   # refuse a taken folder before any work
     texts = load_stories(cfg.max_stories)
-    tok = train_tokenizer(texts, cfg.vocab_size); tok.save(str(out/"tokenizer.json"))
-    cfg.vocab_size = tok.get_vocab_size()
+    tok = train_tokenizer(texts, cfg.vocab_size)
+    with open_run(cfg.output_dir, "ghn", cfg.to_dict(), resume=resume, overwrite=overwrite) as run:
+        return _train_ghn(replace(cfg, vocab_size=tok.get_vocab_size()), texts, tok, on_step_end, run.resumed)   # run.json keeps the requested size
+
+def _train_ghn(cfg: GHNTrainConfig, texts, tok, on_step_end, resume: bool) -> dict:
+    out = Path(cfg.output_dir)
+    atomic_write_json(out/"ghn_train_config.json", cfg.to_dict())
+    atomic_write(out/"tokenizer.json", lambda t: tok.save(str(t)))
     train_ids, val_ids = token_streams(tok, texts)
     mask_id = tok.token_to_id("[MASK]")
     train_cs, held = zoo_split(cfg)
-    (out/"split.json").write_text(json.dumps(dict(train_configs=len(train_cs), train_counts=train_cs.counts(), heldout=held), indent=2))
+    atomic_write_json(out/"split.json", dict(train_configs=len(train_cs), train_counts=train_cs.counts(), heldout=held))
     torch.manual_seed(cfg.seed)
     ghn = GHN(cfg.ghn_config())
     data = GHNSteps(train_cs, train_ids, cfg.max_steps * cfg.models_per_step, cfg.text_batch, cfg.seq_len, cfg.seed)
@@ -158,11 +172,11 @@ def train_ghn(cfg: GHNTrainConfig, on_step_end=None) -> dict:
         g = torch.Generator().manual_seed(0)
         return {"val_loss": predicted_losses(model, held, vw.expand(len(held), *vw.shape), mask_id, train=False, generator=g).mean().item()}
     tc = TrainConfig(output_dir=str(out), max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
-                     eval_every=cfg.eval_every, ckpt_every=max(1, min(50, cfg.max_steps)), log_every=max(1, min(10, cfg.max_steps)),
+                     eval_every=cfg.eval_every, ckpt_every=max(1, min(cfg.ckpt_every, cfg.max_steps)), log_every=max(1, min(10, cfg.max_steps)),
                      accelerator="cpu", progress=cfg.progress, seed=cfg.seed)
     res = FabricTrainer(tc).fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
-                                eval_fn=eval_fn, on_step_end=on_step_end)
+                                eval_fn=eval_fn, on_step_end=on_step_end, resume=resume)
     save_ghn(ghn, out)
     res.update(ghn=str(out/"ghn.safetensors"), ghn_params=sum(p.numel() for p in ghn.parameters()), heldout=[h["name"] for h in held])
-    (out/"train_result.json").write_text(json.dumps(res, indent=2, default=str))
+    atomic_write_json(out/"train_result.json", res, default=str)
     return res

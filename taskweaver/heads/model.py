@@ -208,10 +208,10 @@ def save_heads(model: HeadedModel, path: str | os.PathLike, # folder to write
                save_base_model: bool | None = None, # also save the base LM; None = when any base weight is trainable and no adapter
               ) -> Path:
     "Write `head_configs.json`, one `<name>.safetensors` per head, the PEFT adapter if any, and maybe the base model."
+    from taskweaver.utils import atomic_save_file, atomic_write_json
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    (path/"head_configs.json").write_text(json.dumps({n: hc.to_dict() for n, hc in model.head_configs.items()}, indent=2))
-    for n, head in model.heads.items():
-        save_file({k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()}, str(path/f"{n}.safetensors"))
+    atomic_write_json(path/"head_configs.json", {n: hc.to_dict() for n, hc in model.head_configs.items()})
+    for n, head in model.heads.items(): atomic_save_file(head.state_dict(), path/f"{n}.safetensors")
     peft = hasattr(model.model, "peft_config")
     if peft: model.model.save_pretrained(str(path))
     if save_base_model is None:
@@ -235,7 +235,8 @@ def load_head_weights(model: HeadedModel, path: str | os.PathLike):
     for n, head in model.heads.items():
         f = Path(path)/f"{n}.safetensors"
         if not f.exists(): raise FileNotFoundError(f"{f} is missing: head {n!r} is listed in head_configs.json but has no weights")
-        head.load_state_dict(load_file(str(f)))
+        from taskweaver.utils import read_safetensors
+        head.load_state_dict(read_safetensors(f)[0])
 
 # %% ../../nbs/heads/21_model.ipynb #1e549a83
 def _load_base(base_model_class, model_name, **kwargs):

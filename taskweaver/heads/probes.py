@@ -4,7 +4,7 @@
 
 # %% ../../nbs/heads/23_probes.ipynb #6516efe1
 from __future__ import annotations
-import csv, hashlib, json, random, time
+import csv, hashlib, json, math, random, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,6 +13,8 @@ from torch import nn
 import torch.nn.functional as F
 from safetensors.torch import save_file, load_file
 from .model import last_token_index
+from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, UserError
+from ..runs import open_run, check_run
 
 # %% auto #0
 __all__ = ['PROBE_TASKS', 'probe_data', 'extract_features', 'LinearProbe', 'fit_linear_probe', 'ProbeResults', 'probe_all_layers',
@@ -61,7 +63,9 @@ def extract_features(model, # a HF causal LM (or a HeadedModel)
     "Hidden states of every layer, `{'X': [L+1, N, H] float16, 'next': [N] next-token ids}`, from one forward pass per batch."
     key = hashlib.sha1(json.dumps([_fingerprint(model), texts, kind, max_length, max_positions]).encode()).hexdigest()[:20]
     f = Path(cache_dir)/f"features-{key}.safetensors" if cache_dir is not None else None
-    if f is not None and f.exists(): return dict(load_file(str(f)), cached=True)
+    if f is not None and f.exists():
+        try: return dict(load_file(str(f)), cached=True)
+        except Exception as e: warnings.warn(f"ignoring unreadable feature cache {f} ({type(e).__name__}); recomputing")
     bb, dev = _backbone(model), next(model.parameters()).device
     enc = [tokenizer(t, truncation=True, max_length=max_length, add_special_tokens=False)["input_ids"] for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(enc[i]))   # similar lengths share a batch: less padding
@@ -86,7 +90,7 @@ def extract_features(model, # a HF causal LM (or a HeadedModel)
         if max_positions is not None and len(out["next"]) > max_positions:
             sel = torch.randperm(len(out["next"]), generator=torch.Generator().manual_seed(0))[:max_positions].sort().values
             out = dict(X=out["X"][:, sel].contiguous(), next=out["next"][sel].contiguous())
-    if f is not None: f.parent.mkdir(parents=True, exist_ok=True); save_file(out, str(f))
+    if f is not None: atomic_save_file(out, f)
     return dict(out, cached=False)
 
 # %% ../../nbs/heads/23_probes.ipynb #9badfcae
@@ -159,10 +163,12 @@ class ProbeResults:
     def save(self, output: str | Path) -> Path:
         "Write `probe_results.csv` (tidy table) and `probe_results.json` (everything) to the folder `output`."
         out = Path(output); out.mkdir(parents=True, exist_ok=True)
-        with open(out/"probe_results.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, ["task", "layer", "metric", "split", "value"]); w.writeheader(); w.writerows(self.rows)
+        def write_csv(t):
+            with open(t, "w", newline="") as fh:
+                w = csv.DictWriter(fh, ["task", "layer", "metric", "split", "value"]); w.writeheader(); w.writerows(self.rows)
+        atomic_write(out/"probe_results.csv", write_csv)
         d = dict(self.__dict__, test_preds={str(k): v for k, v in self.test_preds.items()})
-        (out/"probe_results.json").write_text(json.dumps(d))
+        atomic_write_json(out/"probe_results.json", d, indent=None)
         return out
 
     @classmethod
@@ -189,13 +195,36 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                      C: float = 1.0, max_iter: int = 100, # probe regularisation and L-BFGS iterations
                      top_k: int = 128, max_positions: int = 4096, # next_token: classes and positions per split
                      cache_dir: str | Path | None = None, # feature cache; None = <taskweaver cache>/features
-                     output: str | Path | None = None, # folder for probe_results.csv/json
+                     output: str | Path | None = None, # run folder for probe_results.csv/json (the run-folder contract applies)
                      seed: int = 0,
+                     overwrite: bool = False, # replace the results in `output`
                     ) -> ProbeResults:
     "Linear probes on every layer from one forward pass per batch; returns (and saves) a tidy per-layer table."
     from taskweaver.models import load_base_model, cache_dir as tw_cache
+    for k, v in dict(n_train=n_train, n_test=n_test, batch_size=batch_size, max_length=max_length, max_iter=max_iter, top_k=top_k,
+                     max_positions=max_positions).items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise UserError(f"{k}={v!r}: must be an integer >= 1")
+    if not (isinstance(C, (int, float)) and C > 0 and math.isfinite(C)): raise UserError(f"C={C!r}: the inverse regularisation strength must be > 0")
+    if output is not None: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
     if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
-    if tokenizer is None: raise ValueError("pass the tokenizer of the model")
+    if tokenizer is None: raise UserError("pass the tokenizer of the model")
+    L = model.config.num_hidden_layers + 1   # hidden_states: the embeddings, then one per block
+    bad = [l for l in (layers or []) if not isinstance(l, int) or not -L <= l < L]
+    if bad: raise UserError(f"layers {bad}: this model has hidden_states 0..{L - 1} (0 = embeddings; negative counts from the last)")
+    settings = dict(model=getattr(model.config, "name_or_path", ""), dataset=dataset if isinstance(dataset, str) else "custom", task=task,
+                    n_train=n_train, n_test=n_test, layers=layers, batch_size=batch_size, max_length=max_length, C=C, max_iter=max_iter,
+                    top_k=top_k, max_positions=max_positions, seed=seed)
+    if output is None: return _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C,
+                                     max_iter, top_k, max_positions, cache_dir, seed)
+    with open_run(output, "probes", settings, overwrite=overwrite):
+        res = _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter,
+                     top_k, max_positions, cache_dir, seed)
+        res.save(output)
+    return res
+
+def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter, top_k,
+           max_positions, cache_dir, seed) -> ProbeResults:
+    from taskweaver.models import cache_dir as tw_cache
     name = dataset if isinstance(dataset, str) else "custom"
     if isinstance(dataset, str):
         if dataset not in PROBE_TASKS: raise ValueError(f"dataset={dataset!r}: allowed are {', '.join(PROBE_TASKS)} or a dict of splits")
@@ -223,7 +252,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
         ytr, yte = lut[ftr["next"]], lut[fte["next"]]
         label_names = [tokenizer.decode([int(t)]) for t in top] + ["other"]
     L = ftr["X"].shape[0]
-    layers = list(range(L)) if layers is None else [l % L for l in layers]
+    layers = list(range(L)) if layers is None else [l % L for l in layers]   # in range: checked above
     rows, preds, t1 = [], {}, time.time()
     for l in layers:
         pr = fit_linear_probe(ftr["X"][l], ytr, len(label_names), C=C, max_iter=max_iter)
@@ -233,9 +262,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
     meta = dict(model=getattr(model.config, "name_or_path", ""), kind=kind, n_train=len(ytr), n_test=len(yte), num_layers=L - 1,
                 majority_baseline=majority, feature_seconds=round(t_feat, 2), probe_seconds=round(time.time() - t1, 2),
                 features_cached=bool(ftr["cached"] and fte["cached"]), C=C, max_length=max_length)
-    res = ProbeResults(name, rows, label_names, yte.tolist(), preds, te_t if kind == "classification" else [], meta)
-    if output is not None: res.save(output)
-    return res
+    return ProbeResults(name, rows, label_names, yte.tolist(), preds, te_t if kind == "classification" else [], meta)
 
 # %% ../../nbs/heads/23_probes.ipynb #3678f6f2
 def sklearn_parity(features_train: torch.Tensor, y_train, features_test: torch.Tensor, y_test, C: float = 1.0) -> dict:

@@ -54,6 +54,8 @@ def format_analysis(a: dict, max_rows: int = 12) -> str:
 # %% ../../nbs/paramgen/56_analyze.ipynb #50f05686
 def check_tokenization(checkpoint_file, max_tokens: int = 512, token_dim: int = 384) -> dict:
     "Tokenize and detokenize one checkpoint (safetensors or `.ckpt`/`.pt`); the max error must be exactly 0."
+    from taskweaver.utils import check_ranges
+    check_ranges(dict(max_tokens=max_tokens, token_dim=token_dim), dict(max_tokens=">=1", token_dim=">=1"))
     sd, _ = load_checkpoint(checkpoint_file)
     tk = ParamTokenizer.fit(sd, max_tokens, token_dim)
     tokens, mask, scales = tk.tokenize(sd, Path(checkpoint_file).name)

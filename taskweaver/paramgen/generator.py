@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import yaml
-from ..utils import check_keys, strict_from_dict
+from ..utils import check_keys, check_ranges, strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors
 
 # %% auto #0
 __all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
@@ -46,6 +46,9 @@ class TrainingConfig:
     max_steps: int | None = None          # overrides max_epochs when set
     eval_every: int = 0                   # steps between validations (0 = once per epoch)
     seed: int = 42
+    def __post_init__(self):
+        check_ranges(self, dict(max_epochs=">=1", learning_rate=">0", weight_decay=">=0", mse_weight=">=0", l1_weight=">=0",
+                                warmup_steps=">=0", grad_clip=">0", max_steps=">=1", eval_every=">=0"), "training.")
 
 @dataclass
 class DataConfig:
@@ -85,7 +88,6 @@ class GeneratorConfig:
         c = cls(*(strict_from_dict(sc, d.get(k) or {}, k) for sc, k in ((ModelConfig, "model"), (TrainingConfig, "training"),
                                                                        (DataConfig, "data"), (LoggingConfig, "logging"))))
         check_keys(c.logging.swanlab or {}, ("project", "workspace", "experiment_name"), "logging.swanlab")
-        for k in ("learning_rate", "weight_decay", "mse_weight", "l1_weight"): setattr(c.training, k, float(getattr(c.training, k)))  # YAML reads 1e-4 as a string
         if c.training.optimizer_type not in ("adamw", "adam"): raise ValueError(f"training.optimizer_type={c.training.optimizer_type!r}: allowed are adamw, adam")
         if c.data.target_norm not in ("zoo", "token"): raise ValueError(f"data.target_norm={c.data.target_norm!r}: allowed are zoo, token")
         if not c.model.freeze_text_encoder:
@@ -96,13 +98,14 @@ class GeneratorConfig:
     @classmethod
     def from_yaml(cls, path):
         "Read a YAML config file."
-        p = Path(path)
-        if not p.exists(): raise FileNotFoundError(f"config file {p} does not exist")
-        return cls.from_dict(yaml.safe_load(p.read_text()) or {})
+        from taskweaver.utils import read_config_file
+        return cls.from_dict(read_config_file(path))
     def to_yaml(self, path=None) -> str:
         "YAML text (written to `path` when given)."
         s = yaml.safe_dump(self.to_dict(), sort_keys=False)
-        if path: Path(path).write_text(s)
+        if path:
+            from taskweaver.utils import atomic_write_text
+            atomic_write_text(path, s)
         return s
     def swanlab_kwargs(self) -> dict:
         "SwanLab project/workspace/experiment_name from the config, else from SWANLAB_PROJECT / SWANLAB_WORKSPACE."
@@ -166,11 +169,9 @@ class ParamGenerator(nn.Module):
 # %% ../../nbs/paramgen/52_generator.ipynb #11fe04c9
 def save_generator(gen: ParamGenerator, folder, cfg: GeneratorConfig, extra: dict | None = None):
     "Write `generator_model.safetensors` and `generator_meta.json` to `folder`."
-    from safetensors.torch import save_file
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in gen.state_dict().items()}, str(folder/"generator_model.safetensors"))
-    meta = dict(config=cfg.to_dict(), embed_dim=gen.embed_dim, n_prompts=gen.n_prompts, **(extra or {}))
-    (folder/"generator_meta.json").write_text(json.dumps(meta))
+    folder = Path(folder)
+    atomic_save_file(gen.state_dict(), folder/"generator_model.safetensors")
+    atomic_write_json(folder/"generator_meta.json", dict(config=cfg.to_dict(), embed_dim=gen.embed_dim, n_prompts=gen.n_prompts, **(extra or {})))
     return folder
 
 def load_generator(path) -> tuple:
@@ -181,11 +182,11 @@ def load_generator(path) -> tuple:
     if not (folder/"generator_meta.json").exists() and p.suffix == ".ckpt": folder = p.parent.parent/"results"/"final_model"
     if not (folder/"generator_meta.json").exists(): raise FileNotFoundError(f"{path}: no generator_meta.json next to it (expected a results/final_model folder)")
     meta = json.loads((folder/"generator_meta.json").read_text())
-    if p.is_dir() or p.suffix == ".safetensors": sd = load_file(str(p/"generator_model.safetensors" if p.is_dir() else p))
+    if p.is_dir() or p.suffix == ".safetensors": sd = read_safetensors(p/"generator_model.safetensors" if p.is_dir() else p)[0]
     elif p.suffix == ".ckpt":
-        st = torch.load(p, map_location="cpu", weights_only=False)   # our own engine checkpoint
+        st = load_state(p)   # the engine's checkpoint: safetensors + JSON, no code runs
         sd = {k.removeprefix("gen."): v for k, v in st["model"].items()}
-    else: sd = torch.load(p, map_location="cpu", weights_only=True)
+    else: sd = load_torch_file(p)
     mc = dict(meta["config"]["model"]); mc.setdefault("num_basis", 0)   # generators saved before the basis path had none
     cfg = GeneratorConfig.from_dict(dict(meta["config"], model=mc))
     gen = ParamGenerator(cfg.model, meta["embed_dim"], meta["n_prompts"])

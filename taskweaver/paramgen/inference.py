@@ -12,6 +12,7 @@ from .tokenizer import ParamTokenizer, ParamLayout
 from .generator import load_generator
 from .train import ZooNormalizer
 from .prompts import read_prompt_lines
+from ..utils import atomic_save_file
 
 # %% auto #0
 __all__ = ['prompt_groups_for', 'AdapterGenerator', 'export_peft_adapter', 'generate_adapter']
@@ -68,7 +69,7 @@ def export_peft_adapter(sd: dict, folder, peft_config: dict, base_model: str | N
     "Write `adapter_model.safetensors` + `adapter_config.json` that `PeftModel.from_pretrained` loads."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     _lora_config(peft_config, base_model).save_pretrained(str(folder))
-    save_file({k: v.contiguous() for k, v in sd.items()}, str(folder/"adapter_model.safetensors"), metadata={"format": "pt"})
+    atomic_save_file(sd, folder/"adapter_model.safetensors", metadata={"format": "pt"})
     return folder
 
 def generate_adapter(model_path, prompts: list | str, output="generated_params.safetensors", adapter_dir=None, encoder=None) -> dict:
@@ -76,8 +77,8 @@ def generate_adapter(model_path, prompts: list | str, output="generated_params.s
     t0 = time.time()
     ag = AdapterGenerator(model_path, encoder)
     t1 = time.time(); sd = ag.generate(prompts); gen_s = time.time() - t1
-    output = Path(output); output.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in sd.items()}, str(output), metadata=dict(prompts=json.dumps(prompts if isinstance(prompts, list) else [prompts])))
+    output = Path(output)
+    atomic_save_file(sd, output, metadata=dict(prompts=json.dumps(prompts if isinstance(prompts, list) else [prompts])))
     pc = ag.meta.get("peft_config") or {}
     adapter_dir = Path(adapter_dir) if adapter_dir else output.with_suffix("")
     export_peft_adapter(sd, adapter_dir, pc.get("peft_config") or {}, pc.get("base_model"))

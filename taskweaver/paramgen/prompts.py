@@ -65,6 +65,9 @@ def prepare_prompts(source: str, output_dir, samples_per_prompt: int = 4, test_r
                     dataset_config: str | None = None, max_groups: int | None = None) -> dict:
     "Write `train_prompts.jsonl` and `val_prompts.jsonl` from a data file or a registered dataset name; returns counts."
     from taskweaver.data import PROCESSORS
+    from taskweaver.utils import check_ranges
+    check_ranges(dict(samples_per_prompt=samples_per_prompt, test_ratio=test_ratio, max_groups=max_groups),
+                 dict(samples_per_prompt=">=1", test_ratio="(0,1)", max_groups=">=1"))
     prompts = dataset_prompts(source, dataset_config) if source in PROCESSORS and not Path(source).exists() else file_prompts(source)
     tr, va = make_prompt_groups(prompts, samples_per_prompt, test_ratio, seed, max_groups)
     out = Path(output_dir)

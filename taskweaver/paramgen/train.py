@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from ..train import TrainConfig, FabricTrainer
 from .zoo import load_zoo, save_checkpoint
+from ..utils import load_state, atomic_write_dir, atomic_write_json
+from ..runs import open_run, check_run
 from .tokenizer import ParamTokenizer
 from .prompts import dataset_prompts, make_prompt_groups, read_prompt_groups
 from .generator import GeneratorConfig, ParamGenerator, save_generator
@@ -60,8 +62,8 @@ class ZooNormalizer:
 
     def save(self, path):
         "Write `center`, `scale` and `mask` to a safetensors file."
-        from safetensors.torch import save_file
-        save_file(dict(center=self.center.contiguous(), scale=self.scale.contiguous(), mask=self.mask.contiguous()), str(path))
+        from taskweaver.utils import atomic_save_file
+        atomic_save_file(dict(center=self.center, scale=self.scale, mask=self.mask), path)
     @classmethod
     def load(cls, path):
         from safetensors.torch import load_file
@@ -149,12 +151,17 @@ def _evaluate(gen, data, cfg, max_pairs: int = 64) -> dict:
     return {k: v / n for k, v in sums.items()} if n else {}
 
 def train_generator(cfg: GeneratorConfig, # the YAML config
-                    output_dir=None, # experiment folder (default: a new lora_generator_<timestamp> under logging.experiment_dir); an existing one resumes
+                    output_dir=None, # experiment folder (default: a new lora_generator_<timestamp> under logging.experiment_dir)
                     dry_run: bool = False, # check the config, zoos and model, run one forward pass, write nothing
                     encoder=None, # a loaded sentence encoder (else model.text_encoder_name)
-                    progress: bool = True, log=print) -> dict:
+                    progress: bool = True, log=print,
+                    resume: bool = False, # continue the run in output_dir (same config)
+                    overwrite: bool = False, # replace the run in output_dir
+                   ) -> dict:
     "Train the HyperConv generator on the zoo(s) of `cfg.data.checkpoint_dir`; returns a summary."
     from taskweaver.models import load_text_encoder
+    out = Path(output_dir) if output_dir else experiment_dir(cfg)
+    if not dry_run: check_run(out, "generator", cfg.to_dict(), resume, overwrite)   # refuse a taken folder before loading anything
     torch.manual_seed(cfg.training.seed)
     enc = encoder or load_text_encoder(cfg.model.text_encoder_name)
     data = load_training_data(cfg, enc, log)
@@ -175,8 +182,12 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
     if dry_run:
         with torch.no_grad(): loss, mt = step_fn(gen, pairs.collate([pairs[k] for k in range(min(bs, len(pairs)))]))
         summary.update(dry_run=True, first_loss=float(loss)); log(json.dumps(summary, indent=1)); return summary
-    out = Path(output_dir) if output_dir else experiment_dir(cfg)
-    out.mkdir(parents=True, exist_ok=True); cfg.to_yaml(out/"config.yaml")
+    with open_run(out, "generator", cfg.to_dict(), resume=resume, overwrite=overwrite) as run:
+        cfg.to_yaml(out/"config.yaml")
+        return _fit_generator(cfg, out, gen, data, pairs, summary, steps_per_epoch, max_steps, step_fn, progress, run.resumed)
+
+def _fit_generator(cfg, out, gen, data, pairs, summary, steps_per_epoch, max_steps, step_fn, progress, resume) -> dict:
+    bs = cfg.data.batch_size
     ev = cfg.training.eval_every or steps_per_epoch
     tcfg = TrainConfig(output_dir=str(out), max_steps=max_steps, learning_rate=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay,
                        warmup_steps=cfg.training.warmup_steps, lr_schedule=cfg.training.scheduler_type, grad_clip=cfg.training.grad_clip,
@@ -187,17 +198,19 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
     if cfg.training.optimizer_type == "adam": opt = torch.optim.Adam(gen.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
     trainer = FabricTrainer(tcfg, swanlab=cfg.swanlab_kwargs())
     res = trainer.fit(gen, pairs, collate_fn=pairs.collate, batch_size=bs, step_fn=step_fn, optimizer=opt,
-                      eval_fn=lambda m: _evaluate(m, data, cfg))
+                      eval_fn=lambda m: _evaluate(m, data, cfg), resume=resume)
     final = out/"results"/"final_model"
     extra = dict(layout=data["tokenizer"].layout.to_dict(), zoos=summary["zoos"], peft_config=_first_meta(data), target_norm=data["target_norm"])
     if data["target_norm"] == "token": extra["ref_scales"] = data["ref_scales"].tolist()
-    save_generator(gen, final, cfg, extra)
-    if data["target_norm"] == "zoo": data["normalizer"].save(final/"target_norm.safetensors")
+    def write_final(t):
+        save_generator(gen, t, cfg, extra)
+        if data["target_norm"] == "zoo": data["normalizer"].save(t/"target_norm.safetensors")
+    atomic_write_dir(final, write_final)
     hist = [dict(step=h["step"], train_loss=h["train/loss"], **{k[5:]: h[k] for k in ("eval/val_loss", "eval/rel_error") if k in h})
             for h in trainer.history if "eval/val_loss" in h]
     summary.update(output_dir=str(out), final_model=str(final), seconds=round(res["seconds"], 2), best=res["best"],
                    final_metrics={k: float(v) for k, v in res["metrics"].items()}, initial_metrics=initial, val_history=hist)
-    (out/"results"/"summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    atomic_write_json(out/"results"/"summary.json", summary, default=str)
     return summary
 
 def _first_meta(data) -> dict:

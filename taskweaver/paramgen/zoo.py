@@ -13,7 +13,8 @@ from safetensors.torch import save_file, load_file, safe_open
 from tqdm.auto import tqdm
 from ..data import get_processor, DataCollatorWithPromptLengths, SST2_LABELS, AG_NEWS_LABELS
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
-from ..utils import strict_from_dict
+from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError
+from ..runs import open_run, check_run
 
 # %% auto #0
 __all__ = ['CKPT_SUFFIXES', 'ZooConfig', 'candidate_labels', 'gold_label', 'HeldOut', 'save_checkpoint', 'read_metadata',
@@ -43,8 +44,8 @@ class ZooConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for k in ("n_checkpoints", "steps_per_checkpoint", "rank", "batch_size"):
-            if getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)} must be >= 1")
+        check_ranges(self, dict(n_checkpoints=">=1", steps_per_checkpoint=">=1", warmup_steps=">=0", rank=">=1", alpha=">0",
+                                learning_rate=">0", batch_size=">=1", max_length=">=1", n_train=">=1", eval_n=">=1", eval_every=">=0"))
 
     @classmethod
     def from_dict(cls, d: dict): "Build from a dict; unknown keys are named."; return strict_from_dict(cls, d, "ZooConfig")
@@ -112,14 +113,11 @@ class HeldOut:
 # %% ../../nbs/paramgen/50_zoo.ipynb #e6bab2ee
 def save_checkpoint(path, state: dict, meta: dict):
     "Write a LoRA state dict and JSON-able metadata to a safetensors file (atomically)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp), metadata={k: json.dumps(v) for k, v in meta.items()})
-    tmp.replace(path); return path
+    return atomic_save_file(state, path, metadata={k: json.dumps(v) for k, v in meta.items()})
 
 def read_metadata(path) -> dict:
     "The decoded metadata of a zoo checkpoint."
-    with safe_open(str(path), "pt") as f: md = f.metadata() or {}
+    md = read_safetensors(path)[1]
     out = {}
     for k, v in md.items():
         try: out[k] = json.loads(v)
@@ -130,8 +128,8 @@ def load_checkpoint(path) -> tuple:
     "`(state_dict, metadata)` of a safetensors zoo checkpoint, or of a seed-style `.ckpt`/`.pt`/`.bin` (read with weights_only=True)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
-    if path.suffix == ".safetensors": return load_file(str(path)), read_metadata(path)
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+    if path.suffix == ".safetensors": return read_safetensors(path)[0], read_metadata(path)
+    obj = load_torch_file(path)
     meta = {}
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         meta = {k: v for k, v in obj.items() if k != "state_dict" and isinstance(v, (int, float, str))}; obj = obj["state_dict"]
@@ -177,20 +175,28 @@ def _peft_meta(pm) -> dict:
 
 def collect_zoo(cfg: ZooConfig, # what to train and how many checkpoints to keep
                 model=None, tokenizer=None, # a loaded base model (else `cfg.base_model` is loaded)
-                progress: bool = True) -> dict:
+                progress: bool = True,
+                resume: bool = False, # continue (or grow: a larger n_checkpoints) the zoo in output_dir
+                overwrite: bool = False, # replace the zoo in output_dir
+               ) -> dict:
     "Fine-tune a LoRA and keep `cfg.n_checkpoints` consecutive checkpoints; resumable. Returns a summary."
-    from peft import get_peft_model_state_dict
     from taskweaver.models import load_base_model
-    out = Path(cfg.output_dir); ck = out/"checkpoints"; ck.mkdir(parents=True, exist_ok=True)
-    (out/"zoo_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    check_run(cfg.output_dir, "zoo", cfg.to_dict(), resume, overwrite, free=("n_checkpoints",))   # refuse a taken folder first
     if model is None: model, tokenizer = load_base_model(cfg.base_model)
-    base_name = str(model.config.name_or_path)
-    pm = build_lora_model(model, cfg)
     proc = get_processor(cfg.dataset, tokenizer, max_length=cfg.max_length)
     rows = proc.load(dataset_config=cfg.dataset_config, split="train")[:cfg.n_train]
+    held = HeldOut.load(cfg.dataset, tokenizer, cfg.eval_n, cfg.eval_split, cfg.dataset_config, cfg.max_length) if cfg.eval_every else None
+    pm = build_lora_model(model, cfg)   # unknown target modules fail here, before the folder is touched
+    with open_run(cfg.output_dir, "zoo", cfg.to_dict(), resume=resume, overwrite=overwrite, free=("n_checkpoints",)) as run:
+        return _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, run.resumed)
+
+def _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, resume) -> dict:
+    from peft import get_peft_model_state_dict
+    out = Path(cfg.output_dir); ck = out/"checkpoints"; ck.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out/"zoo_config.json", cfg.to_dict())
+    base_name = str(model.config.name_or_path)
     ex = proc.process(rows)
     train = [dict(input_ids=i, prompt_length=p) for i, p in zip(ex["input_ids"], ex["prompt_length"])]
-    held = HeldOut.load(cfg.dataset, tokenizer, cfg.eval_n, cfg.eval_split, cfg.dataset_config, cfg.max_length) if cfg.eval_every else None
     total = cfg.warmup_steps + cfg.n_checkpoints * cfg.steps_per_checkpoint
     tcfg = TrainConfig(output_dir=str(out/"trainer"), max_steps=total, learning_rate=cfg.learning_rate, lr_schedule="constant",
                        ckpt_every=cfg.steps_per_checkpoint, log_every=1, seed=cfg.seed, accelerator="cpu" if not torch.cuda.is_available() else "auto",
@@ -205,7 +211,7 @@ def collect_zoo(cfg: ZooConfig, # what to train and how many checkpoints to keep
     # a kill between the engine's last.ckpt and the zoo file: write the missing file from last.ckpt
     last = out/"trainer/checkpoints/last.ckpt"
     if last.exists():
-        st = torch.load(last, map_location="cpu", weights_only=False)   # our own run file
+        st = load_state(last)   # safetensors + JSON: no code runs
         s = st["step"]; i = (s - cfg.warmup_steps) // cfg.steps_per_checkpoint - 1
         if s > cfg.warmup_steps and (s - cfg.warmup_steps) % cfg.steps_per_checkpoint == 0 and not (ck/f"checkpoint_{i:03d}.safetensors").exists():
             load_trainable_state_dict(pm, st["model"]); write(s, st["history"][-1]["train/loss"])
@@ -214,11 +220,11 @@ def collect_zoo(cfg: ZooConfig, # what to train and how many checkpoints to keep
     coll = DataCollatorWithPromptLengths(tokenizer)
     step_fn = lambda m, b: m(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
     t0 = time.time()
-    res = FabricTrainer(tcfg).fit(pm, train, collate_fn=coll, batch_size=cfg.batch_size, step_fn=step_fn, on_step_end=hook)
+    res = FabricTrainer(tcfg).fit(pm, train, collate_fn=coll, batch_size=cfg.batch_size, step_fn=step_fn, on_step_end=hook, resume=resume)
     secs = time.time() - t0
     files = sorted(ck.glob("checkpoint_*.safetensors"))
     summary = dict(config=cfg.to_dict(), base_model=base_name, n_checkpoints=len(files), steps=res["step"], seconds=round(secs, 2),
                    checkpoints=[dict(file=f.name, **{k: v for k, v in read_metadata(f).items() if k in ("step", "loss", "val_nll", "val_acc")}) for f in files])
-    (out/"zoo.json").write_text(json.dumps(summary, indent=2))
+    atomic_write_json(out/"zoo.json", summary)
     pm.unload() if hasattr(pm, "unload") else None
     return summary

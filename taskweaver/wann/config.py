@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 import yaml
+from ..utils import strict_from_dict, check_ranges, UserError
 
 # %% auto #0
 __all__ = ['WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig', 'DataConfig',
@@ -44,12 +45,6 @@ class ActivationRegistry:
     def names(self) -> list: return list(_ACTIVATIONS)
 
 # %% ../../nbs/wann/30_config.ipynb #33c01c15
-def _from_dict(cls, d: dict, where: str):
-    allowed = [f.name for f in fields(cls)]
-    bad = [k for k in d if k not in allowed]
-    if bad: raise ValueError(f"unknown {where} key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(allowed)}")
-    return cls(**d)
-
 WEIGHT_SAMPLES = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]   # WANN's shared-weight values
 
 @dataclass
@@ -68,7 +63,7 @@ class EvolutionConfig:
     eval_batch_size: int = 64             # small batches are faster per example on CPU (cache)
     num_workers: int = 1                  # >1: evaluate the population in that many processes
     ray_address: str | None = None        # e.g. "auto" or "ray://head:10001": evaluate on a Ray cluster
-    checkpoint_dir: str | None = None     # evolution_state.pt written here every generation
+    checkpoint_dir: str | None = None     # evolution_state.safetensors written here every generation
     mutation_weights: dict = field(default_factory=lambda: dict(
         add_connection=4.0, remove_connection=1.0, reenable_connection=1.0, reassign_token=2.0, add_node=1.0, remove_node=0.3,
         change_activation=1.0, add_head=0.3, remove_head=0.2, add_layer=0.1, remove_layer=0.05, toggle_skip=0.3))
@@ -81,6 +76,8 @@ class EvolutionConfig:
         if self.selection_strategy != "nsga2": raise ValueError(f"selection_strategy={self.selection_strategy!r}: allowed are 'nsga2'")
         if not self.weight_samples: raise ValueError("weight_samples is empty; give at least one shared weight, e.g. [-2, -1, -0.5, 0.5, 1, 2]")
         if not 0 <= self.mutation_rate < 1: raise ValueError(f"mutation_rate={self.mutation_rate}: must be in [0, 1)")
+        check_ranges(self, dict(eval_examples=">=1", eval_batch_size=">=1", num_workers=">=1", connection_objective_prob="[0,1]",
+                                token_frequency_power=">=0"), "evolution.")
 
 @dataclass
 class ModelConfig:
@@ -101,6 +98,9 @@ class ModelConfig:
     init: str = "random"                  # fresh genomes: "random" (init_density everywhere) or "minimal" (WANN: empty blocks, embedding -> readout)
     def __post_init__(self):
         if self.init not in ("random", "minimal"): raise ValueError(f"init={self.init!r}: allowed are 'random', 'minimal'")
+        check_ranges(self, dict(vocab_size=">=2", max_length=">=1", embed_dim=">=1", head_dim=">=1", num_layers=">=0", num_heads=">=1",
+                                ffn_nodes=">=1", max_layers=">=1", max_heads=">=1", max_ffn_nodes=">=1", embed_connections=">=0",
+                                init_density="[0,1]"), "model.")
 
 @dataclass
 class DataConfig:
@@ -110,6 +110,7 @@ class DataConfig:
     test_size: int | None = 500           # held-out rows (None = all)
     batch_size: int = 64
     synthetic: bool = False               # use synthetic data on purpose
+    def __post_init__(self): check_ranges(self, dict(subset_size=">=1", test_size=">=1", batch_size=">=1"), "data.")
 
 @dataclass
 class BaselineConfig:
@@ -118,6 +119,7 @@ class BaselineConfig:
     learning_rate: float = 3e-3
     batch_size: int = 32
     hidden_mult: int = 2                  # feed-forward width = hidden_mult * embed_dim
+    def __post_init__(self): check_ranges(self, dict(max_steps=">=1", learning_rate=">0", batch_size=">=1", hidden_mult=">=1"), "baseline.")
 
 # %% ../../nbs/wann/30_config.ipynb #e35c5527
 @dataclass
@@ -137,15 +139,16 @@ class WannConfig:
         "Build from nested dicts; unknown keys are named."
         d = dict(d); sec = dict(model=ModelConfig, evolution=EvolutionConfig, data=DataConfig, baseline=BaselineConfig)
         bad = [k for k in d if k not in list(sec) + ["task_type"]]
-        if bad: raise ValueError(f"unknown config key(s) {', '.join(map(repr, bad))}; allowed are task_type, {', '.join(sec)}")
-        for k, c in sec.items(): d[k] = _from_dict(c, d.get(k, {}) or {}, k)
+        if bad: raise UserError(f"unknown config key(s) {', '.join(map(repr, bad))}; allowed are task_type, {', '.join(sec)}")
+        for k, c in sec.items(): d[k] = strict_from_dict(c, d.get(k, {}) or {}, k)
         return cls(**d)
     def save(self, path: str | Path) -> Path:
         "Write YAML (.yaml/.yml) or JSON (.json)."
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix in (".yaml", ".yml"): path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
-        elif path.suffix == ".json": path.write_text(json.dumps(self.to_dict(), indent=2))
-        else: raise ValueError(f"{path}: unsupported suffix {path.suffix!r}; allowed are .yaml, .yml, .json")
+        from taskweaver.utils import atomic_write_text
+        path = Path(path)
+        if path.suffix in (".yaml", ".yml"): atomic_write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False))
+        elif path.suffix == ".json": atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
+        else: raise UserError(f"{path}: unsupported suffix {path.suffix!r}; allowed are .yaml, .yml, .json")
         return path
 
 PRESETS: dict = {
@@ -200,10 +203,7 @@ def load_config(preset: str | None = None, # one of PRESETS (None = plain defaul
         if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; available presets: {', '.join(PRESETS)}")
         d = _merge(d, PRESETS[preset])
     if config_path is not None:
-        p = Path(config_path)
-        if not p.exists(): raise FileNotFoundError(f"config file {p} does not exist")
-        from taskweaver.data import _strip_json_comments
-        txt = p.read_text()
-        d = _merge(d, json.loads(_strip_json_comments(txt)) if p.suffix == ".json" else (yaml.safe_load(txt) or {}))
+        from taskweaver.utils import read_config_file
+        d = _merge(d, read_config_file(config_path))
     if overrides: d = _merge(d, overrides)
     return WannConfig.from_dict(d)

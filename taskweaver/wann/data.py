@@ -43,7 +43,9 @@ class WannTokenizer:
     def decode(self, ids) -> str:
         "Text of a list/tensor of ids (padding dropped)."
         return self.tok.decode([int(i) for i in ids if int(i) != 0])
-    def save(self, path): Path(path).parent.mkdir(parents=True, exist_ok=True); self.tok.save(str(path)); return Path(path)
+    def save(self, path):
+        from taskweaver.utils import atomic_write
+        return atomic_write(path, lambda t: self.tok.save(str(t)))
     @classmethod
     def load(cls, path): return cls(Tokenizer.from_file(str(path)))
 

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/wann/35_evolution.ipynb #f78e1354
 from __future__ import annotations
-import json, pickle, time
+import json, os, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,6 +17,7 @@ from pymoo.core.sampling import Sampling
 from pymoo.operators.selection.tournament import TournamentSelection
 from .config import EvolutionConfig, ModelConfig
 from .genome import TransformerGenome, random_genome, mutate
+from dataclasses import asdict
 from .evaluate import SharedWeightEvaluator, collect_examples
 
 # %% auto #0
@@ -86,10 +87,10 @@ class EvolutionEngine:
         self.evaluator.weight_samples = list(config.weight_samples)
         self.history: list = []; self.cache: dict = {}; self.best_genome = None
 
-    def _state_path(self): return Path(self.config.checkpoint_dir)/"evolution_state.pt" if self.config.checkpoint_dir else None
+    def _state_path(self): return Path(self.config.checkpoint_dir)/"evolution_state.safetensors" if self.config.checkpoint_dir else None
 
     def _setup(self, num_outputs):
-        c = self.config
+        c = self.config; self.num_outputs = num_outputs
         self.mutation = GenomeMutation(self.model_config, c.mutation_weights, c.mutation_rate, c.seed)
         k = max(2, min(c.tournament_size, c.population_size))
         self.algorithm = NSGA2(pop_size=c.population_size, sampling=GenomeSampling(self.model_config, num_outputs, c.seed),
@@ -100,21 +101,49 @@ class EvolutionEngine:
         self.rng = np.random.default_rng(c.seed + 2); self.generation = 0
 
     def save_checkpoint(self):
-        "Write the whole search state (pymoo algorithm, RNGs, cache, history) atomically."
+        "Write the whole search state (population with its NSGA-II ranks, every RNG, cache, history) atomically as safetensors + JSON."
         p = self._state_path()
         if p is None: return None
-        state = dict(algorithm=self.algorithm, mutation=self.mutation, rng=self.rng, generation=self.generation, history=self.history,
-                     cache=self.cache, best=self.best_genome, model_config=self.model_config, config=self.config)
-        from taskweaver.train import atomic_torch_save   # imported here: lightning is slow to import
-        return atomic_torch_save(state, p, save=lambda f, o: Path(f).write_bytes(pickle.dumps(o)))
+        a, m = self.algorithm, self.mutation
+        pop = [dict(genome=ind.X[0].to_dict(), F=ind.F, G=ind.G, H=ind.H, CV=ind.CV, data=dict(ind.data),
+                    evaluated=sorted(ind.evaluated) if ind.evaluated is not None else None) for ind in a.pop]
+        state = dict(format="taskweaver-wann-evolution-1", num_outputs=self.num_outputs, generation=self.generation, n_iter=a.n_iter,
+                     population=pop, rng=dict(algorithm=a.random_state.bit_generator.state, engine=self.rng.bit_generator.state,
+                                              mutation=m.rng.bit_generator.state, sampling=a.initialization.sampling.rng.bit_generator.state),
+                     mutation=dict(rate=m.rate, counts=m.counts), history=self.history, cache=self.cache,
+                     best=self.best_genome.to_dict() if self.best_genome is not None else None,
+                     model_config=asdict(self.model_config), config=asdict(self.config))
+        from taskweaver.utils import save_state
+        return save_state(p, state)
 
     def load_checkpoint(self) -> bool:
-        "Restore the state of `save_checkpoint` (our own run file); True when there was one."
+        "Restore the state of `save_checkpoint` (no code runs: safetensors + JSON); True when there was one."
+        from pymoo.core.individual import Individual
+        from pymoo.core.population import Population
+        from taskweaver.utils import load_state, strict_from_dict, UserError
         p = self._state_path()
-        if p is None or not p.exists(): return False
-        s = pickle.loads(p.read_bytes())
-        self.algorithm, self.mutation, self.rng, self.generation = s["algorithm"], s["mutation"], s["rng"], s["generation"]
-        self.history, self.cache, self.best_genome, self.model_config = s["history"], s["cache"], s["best"], s["model_config"]
+        if p is None: return False
+        old = p.with_name("evolution_state.pt")
+        if not p.exists() and old.exists():
+            raise UserError(f"{old} is a TaskWeaver 0.1 pickle; it is not loaded (a pickle can run code). Start the search afresh with --overwrite")
+        if not p.exists(): return False
+        s = load_state(p)
+        if not isinstance(s, dict) or s.get("format") != "taskweaver-wann-evolution-1": raise UserError(f"{p}: not a WANN evolution state")
+        self.model_config = strict_from_dict(ModelConfig, s["model_config"])
+        self._setup(s["num_outputs"])
+        a, m = self.algorithm, self.mutation
+        inds = []
+        for r in s["population"]:
+            ind = Individual(X=np.array([TransformerGenome.from_dict(r["genome"])], dtype=object))
+            ind._F, ind._G, ind._H, ind._CV = r["F"], r["G"], r["H"], r["CV"]
+            ind.data.update(r["data"]); ind.evaluated = set(r["evaluated"]) if r["evaluated"] is not None else None
+            inds.append(ind)
+        a.pop = Population.create(*inds); a.n_iter = s["n_iter"]; a.is_initialized = True; a._set_optimum()
+        a.random_state.bit_generator.state = s["rng"]["algorithm"]; self.rng.bit_generator.state = s["rng"]["engine"]
+        m.rng.bit_generator.state = s["rng"]["mutation"]; a.initialization.sampling.rng.bit_generator.state = s["rng"]["sampling"]
+        m.rate, m.counts = s["mutation"]["rate"], s["mutation"]["counts"]
+        self.generation, self.history, self.cache = s["generation"], s["history"], s["cache"]
+        self.best_genome = TransformerGenome.from_dict(s["best"]) if s["best"] is not None else None
         return True
 
     def _sample(self, pool: dict) -> tuple:
@@ -135,7 +164,7 @@ class EvolutionEngine:
 
     def evolve(self, dataloader, # training data (DataLoader, dataset, or dict of tensors)
                task_type: str = "classification", # classification | generation
-               resume: bool = True, # continue from checkpoint_dir/evolution_state.pt when it exists
+               resume: bool = True, # continue from checkpoint_dir/evolution_state.safetensors when it exists
                callback=None, # called as callback(engine, record) after every generation
               ) -> TransformerGenome:
         "Run NSGA-II until `num_generations`; returns the genome with the best mean performance."
@@ -173,6 +202,7 @@ class EvolutionEngine:
             rec = self._record(pair, n_new, time.time() - t0, sid)
             if callback: callback(self, rec)
             self.save_checkpoint()
+            time.sleep(float(os.environ.get("TASKWEAVER_STEP_DELAY", 0)))   # lets kill -9 tests hit the middle of a tiny search
         if c.resample_examples:   # pick the final genome on every training row, not on the last generation's sample
             pop = self.population(); self._evaluate(pop, pool, task_type, -1)
             self.best_genome = max(pop, key=lambda g: (g.fitness["mean"], g.fitness["max"], -g.fitness["connections"])).copy()

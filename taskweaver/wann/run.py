@@ -15,6 +15,8 @@ from .data import load_classification_data, load_generation_data
 from .evaluate import SharedWeightEvaluator
 from .evolution import EvolutionEngine
 from .benchmark import WannBenchmarkSuite, train_gradient_baseline
+from ..utils import atomic_write_json
+from ..runs import open_run, check_run
 
 # %% auto #0
 __all__ = ['load_task_data', 'run_wann']
@@ -34,18 +36,25 @@ def load_task_data(cfg: WannConfig, seed: int = 0) -> dict:
 def run_wann(cfg: WannConfig, # the whole configuration
              output_dir: str | Path, # everything is written here
              baseline: bool = True, # also train the gradient-descent baseline
-             resume: bool = True, # continue an interrupted evolution from output_dir/evolution
+             resume: bool = False, # continue the search in output_dir (same settings; more generations are allowed)
+             overwrite: bool = False, # replace the run in output_dir
              verbose: bool = True, seed: int = 0) -> dict:
     "Evolve, evaluate on held-out data, compare with the baseline, and write the report; returns the summary."
-    out = Path(output_dir); out.mkdir(parents=True, exist_ok=True); cfg.save(out/"config.yaml")
-    t0 = time.time(); data = load_task_data(cfg, seed)
+    settings = dict(cfg.to_dict(), baseline=baseline, seed=seed)
+    check_run(output_dir, "wann", settings, resume, overwrite, free=("evolution.num_generations",))   # refuse a taken folder first
+    t0 = time.time(); data = load_task_data(cfg, seed)   # bad data settings fail before the folder is touched
+    with open_run(output_dir, "wann", settings, resume=resume, overwrite=overwrite, free=("evolution.num_generations",)) as run:
+        return _run_wann(cfg, Path(output_dir), data, baseline, run.resumed, verbose, seed, t0)
+
+def _run_wann(cfg, out, data, baseline, resume, verbose, seed, t0) -> dict:
+    cfg.save(out/"config.yaml")
     data["tokenizer"].save(out/"tokenizer.json")
     evo = replace(cfg.evolution, checkpoint_dir=str(out/"evolution"))
     engine = EvolutionEngine(evo, model_config=cfg.model, verbose=verbose)
     best = engine.evolve(data["train"], cfg.task_type, resume=resume)
     t_evo = time.time() - t0
-    (out/"best_genome.json").write_text(json.dumps(best.to_dict()))
-    (out/"history.json").write_text(json.dumps(engine.history))
+    atomic_write_json(out/"best_genome.json", best.to_dict(), indent=None)
+    atomic_write_json(out/"history.json", engine.history, indent=None)
     ev = SharedWeightEvaluator(evo.weight_samples, batch_size=evo.eval_batch_size)
     model = ev.instantiate_from_genome(best, cfg.task_type)
     held = ev.evaluate(model, data["test"])
@@ -69,6 +78,6 @@ def run_wann(cfg: WannConfig, # the whole configuration
         tok = data["tokenizer"]; prompt = data["test"].dataset.input_ids[0, :8]
         w = held["weights"][chosen]
         s["sample"] = dict(weight=w, prompt=tok.decode(prompt), continuation=tok.decode(model.generate(prompt, 16, weight=w)[0, 8:]))
-    (out/"summary.json").write_text(json.dumps(s, indent=2))
+    atomic_write_json(out/"summary.json", s)
     if verbose: print(json.dumps({k: v for k, v in s.items() if k not in ("weights",)}, indent=1))
     return dict(summary=s, engine=engine, best=best, model=model, data=data, report=rep)
