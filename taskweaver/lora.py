@@ -9,7 +9,6 @@ from pathlib import Path
 import torch
 from torch import nn
 from transformers.pytorch_utils import Conv1D
-from safetensors.torch import save_file, load_file
 from .models import lora_targets, linear_modules, linear_shape, layer_index
 from .utils import atomic_save_file, atomic_write_text
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_models.ipynb #a3aeaed0
 from __future__ import annotations
-import os, re, shutil, tempfile, time, warnings, importlib.util
+import os, re, time, warnings, importlib.util
 from pathlib import Path
 import torch
 from torch import nn
@@ -101,8 +101,6 @@ def _offline_error(name, err, what="model"):
                    f"Pass a local path instead (a folder with config.json and weights, e.g. one written by "
                    f"`model.save_pretrained(path)`), or call with no name to use the embedded default.")
 
-_atomic_dir_write = atomic_write_dir   # the one folder writer lives in taskweaver.utils
-
 # %% ../nbs/00_models.ipynb #e010f89b
 def _convert_embedded_base(dest: Path):
     gguf = embedded_base_model_file()
@@ -121,7 +119,7 @@ def _convert_embedded_base(dest: Path):
     def write(tmp):
         plain.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
-    _atomic_dir_write(dest, write)
+    atomic_write_dir(dest, write)   # the one folder writer (taskweaver.utils)
 
 def load_base_model(name_or_path: str | os.PathLike | None = None, # None or "SmolLM2-135M-Instruct" for the embedded default; else an HF id or folder
                     *, dtype: torch.dtype = torch.float32, # parameter dtype

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, re, socket, types, typing, warnings
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 # %% auto #0
 __all__ = ['TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'config_diff', 'check_ranges',

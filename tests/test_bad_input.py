@@ -168,7 +168,6 @@ case("hn-eval-file", "error", "hypernet eval --model {file} --dataset_config {to
 case("hn-eval-empty", "error", "hypernet eval --model {empty} --dataset_config {toy}", "empty")
 case("hn-eval-kind", "usage", "hypernet eval --model {hn}/final --kind essay", "invalid choice: 'essay'")
 case("hn-eval-evil-bin", "error", "hypernet eval --model {evil_tw} --dataset_config {toy}", "evil_tw")
-case("hn-eval-run-folder", "error", "hypernet eval --model {hn} --dataset_config {toy}", str("hn"))
 case("hn-adapter-missing", "error", "hypernet adapter --model {d}/nope --text hi --out {d}/ad", "nope")
 case("hn-adapter-no-text", "usage", "hypernet adapter --model {hn}/final --out {d}/ad", "--text")
 
@@ -326,6 +325,29 @@ case("batch-resume-force", "error", "batch {nb} --output {batch} --resume --forc
 case("batch-output-file", "error", "batch {nb} --output {file}", "is a file", "file")
 case("batch-resume-ok", "ok", "batch {nb} --output {batch} --resume", "1 ok, 0 failed")
 
+# --- locks: a run folder in use by another process is refused, naming the holder
+def lock(kind, attr):
+    "A setup step: a lock on <folder> held by a live process on this host (kind='live') or by a process on another host."
+    def setup(w):
+        import socket, subprocess
+        if kind == "live":
+            w.holder = getattr(w, "holder", None) or subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+            rec = dict(pid=w.holder.pid, host=socket.gethostname(), started="t0", command="taskweaver ghn train")
+        else: rec = dict(pid=4242, host="gpu-node-7", started="t1", command="taskweaver ghn train")
+        (getattr(w, attr)/".taskweaver.lock").write_text(json.dumps(rec))
+    return setup
+def unlock(attr): return lambda w: (getattr(w, attr)/".taskweaver.lock").unlink(missing_ok=True)
+case("lock-live-resume", "error", (lock("live", "ghn"), "{ghn_args} --output-dir {ghn} --resume"), "is in use by pid", "ghn")
+case("lock-live-overwrite", "error", (lock("live", "ghn"), "{ghn_args} --output-dir {ghn} --overwrite"), "(taskweaver ghn train, since t0)", "ghn")
+case("lock-other-host", "error", (lock("other", "ghn"), "{ghn_args} --output-dir {ghn} --resume"), "on gpu-node-7", "ghn")
+case("lock-dead-taken-over", "ok", (lambda w: (unlock("ghn")(w), (w.ghn/".taskweaver.lock").write_text(json.dumps(dict(pid=2**22 - 3, host=__import__("socket").gethostname())))),
+                                    "{ghn_args} --output-dir {ghn} --resume"), "trained GHN")
+case("lock-batch-live", "error", (lock("live", "batch"), "batch {nb} --output {batch} --resume"), "is in use by pid", "batch")
+case("prep-existing", "error", (lambda w: (w.d/"pp_x").mkdir(exist_ok=True) or (w.d/"pp_x/train_prompts.jsonl").write_text("{}"),
+                                "paramgen prepare --source arc --output_dir {d}/pp_x"), "train_prompts.jsonl already exists; pass --overwrite")
+case("hn-eval-n-0", "error", "hypernet eval --model {hn}/final --dataset_config {toy} --n_eval 0", "--n_eval=0: must be an integer >= 1")
+case("hn-eval-hint-final", "error", "hypernet eval --model {hn} --dataset_config {toy}", "the trained system of a run folder is in")
+
 # --- crafted pickles through every auto-resume path (the marker must never appear)
 def plant(path_attr, rel, torch_style=False):
     "A setup step: put a crafted pickle at <folder>/<rel>."
@@ -403,6 +425,7 @@ def test_bad_input(W, id, outcome, what, expect, keep):
             assert rc in (0, None), f"{id}: rc={rc}\n{err[-3000:]}"
             if expect: assert expect in out + err, f"{id}: {out[-2000:]} {err[-1000:]}"
     assert not W.marker.exists(), f"{id}: a crafted pickle ran code"
+    if id.startswith("lock-"): (W.ghn/".taskweaver.lock").unlink(missing_ok=True); (W.batch/".taskweaver.lock").unlink(missing_ok=True)
     if keep: assert snapshot(w[keep]) == before, f"{id}: {keep} changed on disk"
 
 def test_corpus_size():

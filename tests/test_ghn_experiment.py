@@ -1,10 +1,11 @@
 """The GHN experiment notebook, run through papermill with tiny parameters (the default scale is ~20 min)."""
+import shutil
 import json
 import papermill as pm
 from conftest import REPO, ARTIFACTS
 
 def test_ghn_experiment_notebook_tiny(tmp_path):
-    out = ARTIFACTS/"ghn_experiment"; out.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS/"ghn_experiment"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/40_ghn.ipynb"), str(out/"40_ghn.ipynb"), cwd=str(REPO), progress_bar=False,
                         parameters=dict(output_dir=str(tmp_path), max_steps=3, models_per_step=2, text_batch=2, seq_len=16,
                                         vocab_size=300, max_stories=60, d_models=[64], max_layers=2, heldout_per_family=1,

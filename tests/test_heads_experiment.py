@@ -1,10 +1,11 @@
 """The probe experiment notebook on the real embedded SmolLM2, with tiny parameters (papermill)."""
+import shutil
 import json
 import papermill as pm
 from conftest import REPO, ARTIFACTS
 
 def test_probe_experiment_runs_on_smollm2(tmp_path):
-    out = ARTIFACTS/"probes"; out.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS/"probes"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/20_probes.ipynb"), str(out/"20_probes.ipynb"),
                         parameters=dict(output_dir=str(out), n_train=24, n_test=16, nt_train=3, nt_test=2, top_k=8,
                                         max_length=32, threads=2, cache_dir=str(tmp_path/"cache")),

@@ -1,4 +1,5 @@
 """TaskWeaver: the experiment notebook through papermill at a tiny scale, and the CLI end to end."""
+import shutil
 import json, subprocess, sys
 import papermill as pm
 from conftest import REPO, ARTIFACTS, run
@@ -7,7 +8,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     "The held-out-task experiment on a tiny Llama (the real run uses SmolLM2; see the README)."
     from taskweaver.testutils import save_tiny
     base = save_tiny("llama", tmp_path/"tiny-llama")
-    out = ARTIFACTS/"hypernet"; out.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
                         parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, n_eval=16,
                                         n_generate=4, max_new_tokens=3, hidden_dim=16, max_length=96),

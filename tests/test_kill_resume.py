@@ -42,6 +42,7 @@ def _straight_killed_resumed(cmd, out_a, out_b, ready, delay=0.3, resume_flag="-
     r = subprocess.run(cmd(out_b), capture_output=True, text=True)   # without --resume: refused, the killed run is kept
     assert r.returncode == 2 and "--resume" in r.stderr, r.stderr[-2000:]
     out = _finish(_spawn(cmd(out_b) + [resume_flag]))
+    assert "resumed from" in out, out[-2000:]   # it continued from the checkpoint, it did not start again
     return out
 
 @pytest.fixture(scope="module")
@@ -106,11 +107,11 @@ def test_heads(tmp_path):
     _finish(_spawn(cmd(tmp_path/"a")))
     p = _spawn(cmd(tmp_path/"b"), 0.5)
     _kill_when(p, lambda: 2 <= _step(tmp_path/"b/checkpoints/last.ckpt") < 8)
-    _finish(_spawn([sys.executable, str(tmp_path/"heads.py"), str(tmp_path/"b"), "1"]))
+    assert "resumed from" in _finish(_spawn([sys.executable, str(tmp_path/"heads.py"), str(tmp_path/"b"), "1"]))
     _same_tensors(tmp_path/"a/final/sent.safetensors", tmp_path/"b/final/sent.safetensors")
 
 def test_wann(tmp_path):
-    cmd = lambda out: ["taskweaver", "wann", "benchmark", "--preset", "debug", "--generations", "5", "--output", str(out), "--quiet", "--no-baseline"]
+    cmd = lambda out: ["taskweaver", "wann", "benchmark", "--preset", "debug", "--generations", "5", "--output", str(out), "--no-baseline"]
     def ready(o):
         f = o/"evolution/evolution_state.safetensors"
         return f.exists() and 2 <= load_state(f)["generation"] < 5

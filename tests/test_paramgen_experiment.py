@@ -1,11 +1,12 @@
 """The generator experiment notebook through papermill, with a tiny Llama and tiny zoos (the real run uses SmolLM2)."""
+import shutil
 import json
 import papermill as pm
 from conftest import REPO, ARTIFACTS
 from taskweaver.testutils import save_tiny
 
 def test_paramgen_experiment_notebook_tiny(tmp_path):
-    out = ARTIFACTS/"paramgen"; out.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS/"paramgen"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     tiny = save_tiny("llama", tmp_path/"tiny")
     params = dict(base_model=str(tiny), datasets=["arc:ARC-Challenge", "arc:ARC-Easy"], zoo_root=str(tmp_path/"zoo"),
                   zoo_checkpoints=3, zoo_warmup_steps=1, zoo_eval_n=4, n_eval=6, n_groups=1, lodo=["arc:ARC-Challenge"],

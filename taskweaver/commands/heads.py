@@ -19,7 +19,9 @@ def _heads_args(p):
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
     s.add_argument("--task", required=True, choices=["sst2", "ag_news", "wikitext"], help="probe dataset")
     s.add_argument("--output", required=True, help="folder for probe_results.csv and probe_results.json")
-    s.add_argument("--overwrite", action="store_true", help="replace the results already in --output")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="recompute into --output when it holds probes with the same settings")
+    g.add_argument("--overwrite", action="store_true", help="replace the results already in --output")
     s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
     s.add_argument("--n-test", type=int, default=256, help="test rows (wikitext: paragraphs)")
     s.add_argument("--layers", default=None, help="comma-separated hidden_states indices (default: all)")
@@ -40,7 +42,7 @@ def _heads_args(p):
         model, tok = load_base_model(a.model)
         res = probe_all_layers(model, a.task, tokenizer=tok, n_train=a.n_train, n_test=a.n_test, layers=layers,
                                batch_size=a.batch_size, max_length=a.max_length, C=a.C, top_k=a.top_k,
-                               cache_dir=a.cache_dir, output=a.output, overwrite=a.overwrite)
+                               cache_dir=a.cache_dir, output=a.output, resume=a.resume, overwrite=a.overwrite)
         ls, acc = res.curve("accuracy", "test")
         if a.json: print(json.dumps(dict(layers=ls, test_accuracy=acc, meta=res.meta))); return 0
         print(f"{a.task}: {res.meta['n_train']} train / {res.meta['n_test']} test, {res.meta['num_layers']} layers, "

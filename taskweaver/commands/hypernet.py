@@ -91,7 +91,9 @@ def _hypernet_args(p):
                              n_generate=a.n_generate, max_new_tokens=a.max_new_tokens, max_length=a.max_length,
                              control=a.control, seed=a.seed)
         txt = json.dumps(res, indent=2, default=str)
-        if a.output: Path(a.output).parent.mkdir(parents=True, exist_ok=True); Path(a.output).write_text(txt)
+        if a.output:
+            from taskweaver.utils import atomic_write_text
+            atomic_write_text(a.output, txt)
         print(txt)
     e.set_defaults(func=run_eval)
 

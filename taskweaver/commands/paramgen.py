@@ -49,7 +49,7 @@ def _run_collect(a):
 
 def _run_prepare(a):
     from taskweaver.paramgen.prompts import prepare_prompts
-    r = prepare_prompts(a.source, a.output_dir, a.samples_per_prompt, a.test_ratio, a.seed, a.dataset_config)
+    r = prepare_prompts(a.source, a.output_dir, a.samples_per_prompt, a.test_ratio, a.seed, a.dataset_config, overwrite=a.overwrite)
     print(f"{r['prompts']} prompts → {r['train_groups']} train / {r['val_groups']} val groups of {a.samples_per_prompt} in {r['output_dir']}")
 
 def _run_analyze(a):
@@ -114,7 +114,8 @@ def _run_eval(a):
     rows = evaluate_systems(h, zoos, ag, groups, log=print)
     if a.output:
         Path(a.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.output).write_text(json.dumps(dict(dataset=a.dataset, dataset_config=a.dataset_config, split=a.split, n=a.n, rows=rows), indent=1))
+        from taskweaver.utils import atomic_write_json
+        atomic_write_json(a.output, dict(dataset=a.dataset, dataset_config=a.dataset_config, split=a.split, n=a.n, rows=rows), indent=1)
         print(f"wrote {a.output}")
 
 @subcommand("paramgen", "Prompt-to-weights generator (seed 001): collect a LoRA zoo, prepare/analyze/test, train, generate, eval.")
@@ -125,7 +126,8 @@ def _paramgen_args(p):
     s.add_argument("--source", required=True, help="a .jsonl/.json/.csv file, or a registered dataset name (arc, sst2, ...)")
     s.add_argument("--output_dir", required=True); s.add_argument("--samples_per_prompt", type=int, default=4)
     s.add_argument("--test_ratio", type=float, default=0.1); s.add_argument("--seed", type=int, default=42)
-    s.add_argument("--dataset_config", default=None); s.set_defaults(func=_run_prepare)
+    s.add_argument("--dataset_config", default=None)
+    s.add_argument("--overwrite", action="store_true", help="replace the prompt files already in --output_dir"); s.set_defaults(func=_run_prepare)
     s = sub.add_parser("analyze", help="per-module shapes, norms, mean/std and drift across checkpoints")
     s.add_argument("--checkpoint_dir", required=True); s.add_argument("--plot", default=None, help="PNG (default: <checkpoint_dir>/analysis.png)")
     s.add_argument("--json", action="store_true"); s.set_defaults(func=_run_analyze)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch
 from torch import nn
-from safetensors.torch import save_file, load_file
 from transformers import AutoModelForCausalLM
 from transformers.utils import ModelOutput
 from transformers.modeling_outputs import CausalLMOutputWithPast

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from .model import last_token_index
 from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, UserError
 from ..runs import open_run, check_run
@@ -197,6 +197,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                      cache_dir: str | Path | None = None, # feature cache; None = <taskweaver cache>/features
                      output: str | Path | None = None, # run folder for probe_results.csv/json (the run-folder contract applies)
                      seed: int = 0,
+                     resume: bool = False, # recompute into `output` when it holds a probes run with the same settings
                      overwrite: bool = False, # replace the results in `output`
                     ) -> ProbeResults:
     "Linear probes on every layer from one forward pass per batch; returns (and saves) a tidy per-layer table."
@@ -205,7 +206,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                      max_positions=max_positions).items():
         if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise UserError(f"{k}={v!r}: must be an integer >= 1")
     if not (isinstance(C, (int, float)) and C > 0 and math.isfinite(C)): raise UserError(f"C={C!r}: the inverse regularisation strength must be > 0")
-    if output is not None: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
+    if output is not None and not resume: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading   # a taken folder is refused before loading
     if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
     if tokenizer is None: raise UserError("pass the tokenizer of the model")
     L = model.config.num_hidden_layers + 1   # hidden_states: the embeddings, then one per block
@@ -216,7 +217,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                     top_k=top_k, max_positions=max_positions, seed=seed)
     if output is None: return _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C,
                                      max_iter, top_k, max_positions, cache_dir, seed)
-    with open_run(output, "probes", settings, overwrite=overwrite):
+    with open_run(output, "probes", settings, resume=resume, overwrite=overwrite):
         res = _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter,
                      top_k, max_positions, cache_dir, seed)
         res.save(output)

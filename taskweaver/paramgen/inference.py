@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses, json, time
 from pathlib import Path
 import torch
-from safetensors.torch import save_file, load_file
 from .tokenizer import ParamTokenizer, ParamLayout
 from .generator import load_generator
 from .train import ZooNormalizer

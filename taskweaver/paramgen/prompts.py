@@ -52,7 +52,8 @@ def make_prompt_groups(prompts: list, samples_per_prompt: int = 4, test_ratio: f
 def write_prompt_groups(groups: list, path, dataset: str | None = None):
     "One JSON object `{prompts: [...], dataset}` per line."
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text("".join(json.dumps(dict(prompts=g, dataset=dataset)) + "\n" for g in groups), encoding="utf-8")
+    from taskweaver.utils import atomic_write_text
+    atomic_write_text(path, "".join(json.dumps(dict(prompts=g, dataset=dataset)) + "\n" for g in groups))
     return Path(path)
 
 def read_prompt_groups(path) -> list:
@@ -62,12 +63,16 @@ def read_prompt_groups(path) -> list:
     return [list(r["prompts"]) for r in rows]
 
 def prepare_prompts(source: str, output_dir, samples_per_prompt: int = 4, test_ratio: float = 0.1, seed: int = 42,
-                    dataset_config: str | None = None, max_groups: int | None = None) -> dict:
+                    dataset_config: str | None = None, max_groups: int | None = None,
+                    overwrite: bool = False, # replace train/val_prompts.jsonl already in output_dir
+                   ) -> dict:
     "Write `train_prompts.jsonl` and `val_prompts.jsonl` from a data file or a registered dataset name; returns counts."
     from taskweaver.data import PROCESSORS
     from taskweaver.utils import check_ranges
     check_ranges(dict(samples_per_prompt=samples_per_prompt, test_ratio=test_ratio, max_groups=max_groups),
                  dict(samples_per_prompt=">=1", test_ratio="(0,1)", max_groups=">=1"))
+    from taskweaver.runs import check_output_file
+    for f in ("train_prompts.jsonl", "val_prompts.jsonl"): check_output_file(Path(output_dir)/f, overwrite, "--output_dir")
     prompts = dataset_prompts(source, dataset_config) if source in PROCESSORS and not Path(source).exists() else file_prompts(source)
     tr, va = make_prompt_groups(prompts, samples_per_prompt, test_ratio, seed, max_groups)
     out = Path(output_dir)

@@ -123,7 +123,8 @@ class ParamTokenizer:
 
     def save(self, path):
         "Write the layout as JSON."
-        Path(path).write_text(json.dumps(dict(layout=self.layout.to_dict(), normalize=self.normalize)))
+        from taskweaver.utils import atomic_write_json
+        atomic_write_json(path, dict(layout=self.layout.to_dict(), normalize=self.normalize), indent=None)
     @classmethod
     def load(cls, path):
         "Read a layout written by `save`."

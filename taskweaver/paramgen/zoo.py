@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from torch import nn
-from safetensors.torch import save_file, load_file, safe_open
 from tqdm.auto import tqdm
 from ..data import get_processor, DataCollatorWithPromptLengths, SST2_LABELS, AG_NEWS_LABELS
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict

@@ -5,6 +5,7 @@
 # %% ../../nbs/wann/36_benchmark.ipynb #5472752c
 from __future__ import annotations
 import json, math, time
+from ..utils import atomic_write_json, atomic_write_text
 from pathlib import Path
 import numpy as np
 import torch
@@ -206,7 +207,7 @@ class WannBenchmarkSuite:
 def write_report(res: dict, out: str | Path) -> tuple:
     "`report.json` (everything, minus logits) and a short `report.md`."
     out = Path(out)
-    (out/"report.json").write_text(json.dumps(res, indent=2, default=float))
+    atomic_write_json(out/"report.json", res, default=float)
     ws, s, e = res["weight_samples"], res["sensitivity"], res["ensemble"]
     md = [f"# WANN benchmark ({res['task_type']})", "", "```", res["genome"], "```", "",
           "| metric | value |", "|---|---|",
@@ -221,5 +222,5 @@ def write_report(res: dict, out: str | Path) -> tuple:
     if res.get("pareto_front"):
         md += ["", "## Pareto front (last generation)", "", "| connections | mean | max |", "|---|---|---|"]
         md += [f"| {p['connections']} | {p['mean']:.4f} | {p['max']:.4f} |" for p in res["pareto_front"]]
-    (out/"report.md").write_text("\n".join(md) + "\n")
+    atomic_write_text(out/"report.md", "\n".join(md) + "\n")
     return out/"report.json", out/"report.md"
