@@ -18,7 +18,9 @@ RUN_FILE, LOCK_FILE = "run.json", ".taskweaver.lock"
 LEGACY_MARKERS = ("train_config.json", "hypernet_train_config.json", "zoo_config.json", "ghn_train_config.json", "config.yaml",
                   "summary.json", "probe_results.json", "checkpoints")
 LOG_DIRS = ("tensorboard_logs", "csv_logs", "swanlab_logs")
-ALWAYS_FREE = ("output_dir", "progress", "verbose", "threads", "resume", "overwrite", "tensorboard_dir")   # never part of "the settings"
+# never part of "the settings": where output and logs go, and where the work runs (a run may move to another machine)
+ALWAYS_FREE = ("output_dir", "progress", "verbose", "threads", "resume", "overwrite", "tensorboard_dir", "accelerator", "devices",
+               "num_nodes", "evolution.num_workers", "evolution.ray_address")
 
 class RunFolderError(UserError):
     "A run folder cannot be used as asked (it holds another run, other settings, foreign files, or is locked)."
@@ -31,20 +33,25 @@ class RunLock:
         try: return json.loads(self.path.read_text())
         except FileNotFoundError: return None
         except (json.JSONDecodeError, UnicodeDecodeError): return {"pid": None, "host": "?", "corrupt": True}
+    def check(self) -> bool:
+        "Raise `RunFolderError` naming a live holder (or one on another host, whose liveness we cannot see); True when a stale lock can be taken over."
+        h = self.holder()
+        if h is None: return False
+        local = h.get("host") == socket.gethostname()
+        if local and h.get("pid") == os.getpid(): raise RunFolderError(f"{self.path.parent} is already open in this process")
+        if local and (h.get("pid") is None or not _pid_alive(int(h["pid"]))): return True   # stale: the holder was killed
+        if not local:
+            raise RunFolderError(f"{self.path.parent} is locked by pid {h.get('pid')} on host {h.get('host')} ({h.get('command', '?')}, "
+                                 f"since {h.get('started', '?')}); if that run is dead, remove {self.path}")
+        raise RunFolderError(f"{self.path.parent} is in use by pid {h.get('pid')} on {h.get('host')} "
+                             f"({h.get('command', '?')}, since {h.get('started', '?')}); wait for it or stop it")
     def acquire(self):
         "Take the lock or raise `RunFolderError` naming the live holder."
         for _ in range(2):
             try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                h = self.holder() or {}
-                if h.get("host") == socket.gethostname() and h.get("pid") == os.getpid(): raise RunFolderError(f"{self.path.parent} is already open in this process")
-                if h.get("host") == socket.gethostname() and (h.get("pid") is None or not _pid_alive(int(h["pid"]))):
-                    self.path.unlink(missing_ok=True); continue   # stale: the holder was killed
-                if h.get("host") not in (None, socket.gethostname()):
-                    raise RunFolderError(f"{self.path.parent} is locked by pid {h.get('pid')} on host {h.get('host')} (since {h.get('started', '?')}); "
-                                         f"if that run is dead, remove {self.path}")
-                raise RunFolderError(f"{self.path.parent} is in use by pid {h.get('pid')} on {h.get('host')} "
-                                     f"({h.get('command', '?')}, since {h.get('started', '?')}); wait for it or stop it")
+                if self.check(): self.path.unlink(missing_ok=True)
+                continue
             with os.fdopen(fd, "w") as f:
                 json.dump(dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
                                command=" ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:300]), f)
@@ -113,7 +120,7 @@ def open_run(path: str | Path, # the run folder
     except OSError as e: raise RunFolderError(f"cannot create run folder {path}: {e.strerror}") from None
     lock = RunLock(path).acquire()
     try:
-        held, rec = check_run(path, kind, config, resume, overwrite, free)   # again under the lock: nobody changed it meanwhile
+        held, rec = check_run(path, kind, config, resume, overwrite, free, holding=True)   # again under the lock: nobody changed it meanwhile
         if held and overwrite:
             for n in held: (shutil.rmtree if (path/n).is_dir() else os.unlink)(path/n)
             rec = None
@@ -132,16 +139,15 @@ def open_run(path: str | Path, # the run folder
         if created and not _contents(path): shutil.rmtree(path, ignore_errors=True)
         raise
 
-def check_run(path: str | Path, kind: str, config: dict, resume: bool = False, overwrite: bool = False, free: tuple = ()) -> tuple:
+def check_run(path: str | Path, kind: str, config: dict, resume: bool = False, overwrite: bool = False, free: tuple = (),
+              holding: bool = False, # this process holds the folder's lock already (the check inside `open_run`)
+             ) -> tuple:
     "The run-folder contract without writing anything: raise `RunFolderError` if `open_run` would refuse; else `(what the folder holds, its run record)`."
     path = Path(path)
     if resume and overwrite: raise RunFolderError("--resume and --overwrite exclude each other: continue the run, or replace it")
     if path.exists() and not path.is_dir(): raise RunFolderError(f"{path} is a file; a run needs a folder")
     if not path.exists(): return [], None
-    h = RunLock(path).holder()
-    if h and h.get("pid") != os.getpid() and (h.get("host") != socket.gethostname() or (h.get("pid") and _pid_alive(int(h["pid"])))):
-        raise RunFolderError(f"{path} is in use by pid {h.get('pid')} on {h.get('host')} ({h.get('command', '?')}, since {h.get('started', '?')}); "
-                             f"wait for it or stop it")
+    if not holding: RunLock(path).check()   # a live holder is named; a dead one's lock is taken over by open_run
     held, rec = _contents(path), read_run(path)
     if not held: return held, None
     legacy = [n for n in held if n in LEGACY_MARKERS]

@@ -179,7 +179,7 @@ class FabricTrainer:
                                        strategy=cfg.strategy, precision=cfg.precision, loggers=make_loggers(cfg, swanlab))
         self.history: list = []
 
-    RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers")   # settings a resumed run may change
+    RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers", "accelerator", "devices", "num_nodes")   # a resumed run may log elsewhere or move machine
 
     @property
     def last_ckpt(self) -> Path: return self.ckpt_dir/"last.ckpt"
@@ -200,6 +200,7 @@ class FabricTrainer:
         if params is None: bad = not math.isfinite(value)
         else: bad = not all(bool(torch.isfinite(p).all()) for p in params)
         if bad:
+            if getattr(self, "_bar", None) is not None: self._bar.close()   # the error line starts on a line of its own
             kept = f"{self.last_ckpt} (step {self._saved_step})" if self._saved_step is not None else "none (no checkpoint was written yet)"
             raise NonFiniteLossError(f"{what} became {value} at step {step + 1}; stopped. Last good checkpoint: {kept}; "
                                      f"lower the learning rate or set grad_clip")
@@ -254,7 +255,7 @@ class FabricTrainer:
         loader = DataLoader(train_data, batch_size=batch_size, sampler=sampler, collate_fn=collate_fn, drop_last=drop,
                             generator=torch.Generator().manual_seed(cfg.seed))
         per_epoch = sampler.per_rank // batch_size if drop else 1
-        bar = tqdm(total=cfg.max_steps, initial=step, desc="train", disable=not (cfg.progress and fabric.is_global_zero), dynamic_ncols=True)
+        bar = self._bar = tqdm(total=cfg.max_steps, initial=step, desc="train", disable=not (cfg.progress and fabric.is_global_zero), dynamic_ncols=True)
         metrics, result = {}, {}
         def batches():
             nonlocal epoch
@@ -276,7 +277,7 @@ class FabricTrainer:
                 with fabric.no_backward_sync(fmodel, enabled=k < cfg.grad_accum - 1), torch.enable_grad():   # even if the caller is in no_grad
                     out = step_fn(fmodel, batch)
                     loss, extra = out if isinstance(out, tuple) else (out, {})
-                    if not torch.isfinite(loss.detach()): bar.close(); self._check_finite("loss", loss.item(), step)
+                    if not torch.isfinite(loss.detach()): self._check_finite("loss", loss.item(), step)
                     fabric.backward(loss / cfg.grad_accum)
                 loss_acc += loss.item() / cfg.grad_accum
             # clip, step

@@ -4,8 +4,8 @@
 
 # %% ../nbs/00b_utils.ipynb #6c3d316d
 from __future__ import annotations
-import json, os, re, socket, types, typing, warnings
-from dataclasses import MISSING, fields, is_dataclass
+import json, os, re, types, typing, warnings
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -133,7 +133,7 @@ def read_json(path: str | Path) -> Any:
         raise UserError(f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
 
 
-_FLOAT12 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+_FLOAT12 = re.compile(r"^[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+$")   # 1e-4, 2E+3: floats YAML 1.1 reads as strings (1.0e-4 it reads already)
 
 def load_yaml(text: str, where: str = "<string>"):
     "Parse YAML safely, reading `1e-4` as a float (YAML 1.2); syntax errors are a `UserError` with line and column."
@@ -247,7 +247,9 @@ def _decode(o, tensors: dict):
     if not isinstance(o, dict): return o
     if "__tensor__" in o: return tensors[o["__tensor__"]]
     if "__ndarray__" in o:
-        dt = np.dtype(o["dtype"]); n = int(np.prod(o["shape"])) * dt.itemsize
+        dt = np.dtype(o["dtype"])
+        if dt.kind not in "biufc": raise ValueError(f"array dtype {o['dtype']!r} is not numeric")   # never object arrays
+        n = int(np.prod(o["shape"])) * dt.itemsize
         return np.frombuffer(tensors[o["__ndarray__"]].numpy().tobytes()[:n], dtype=dt).reshape(o["shape"]).copy()
     if "__tuple__" in o: return tuple(_decode(x, tensors) for x in o["__tuple__"])
     if "__items__" in o: return {_hashable(_decode(k, tensors)): _decode(v, tensors) for k, v in o["__items__"]}

@@ -153,6 +153,7 @@ case("hn-model-empty-dir", "error", "hypernet train --model_name {empty} --datas
 case("hn-targets-unknown", "error", H + " --lora_target_layers nothing_here", "nothing_here")
 case("hn-held-out-unknown", "error", H + " --held_out_tasks no_such_task", "no_such_task")
 case("hn-n-held-out-too-many", "error", H + " --n_held_out 5", "n_held_out")
+case("hn-lr-diverges", "error", "{hn_args} --output_dir {d}/hn_div --learning_rate 1e30 --max_steps 4", "at step")
 case("hn-resume-and-overwrite", "error", H + " --resume --overwrite", "exclude each other")
 case("hn-existing-run", "error", "{hn_args} --output_dir {hn}", "already holds a hypernet run", "hn")
 case("hn-resume-other-settings", "error", "{hn_args} --output_dir {hn} --resume --lora_rank 4", "lora_rank: 2 -> 4", "hn")
@@ -339,7 +340,7 @@ def lock(kind, attr):
 def unlock(attr): return lambda w: (getattr(w, attr)/".taskweaver.lock").unlink(missing_ok=True)
 case("lock-live-resume", "error", (lock("live", "ghn"), "{ghn_args} --output-dir {ghn} --resume"), "is in use by pid", "ghn")
 case("lock-live-overwrite", "error", (lock("live", "ghn"), "{ghn_args} --output-dir {ghn} --overwrite"), "(taskweaver ghn train, since t0)", "ghn")
-case("lock-other-host", "error", (lock("other", "ghn"), "{ghn_args} --output-dir {ghn} --resume"), "on gpu-node-7", "ghn")
+case("lock-other-host", "error", (lock("other", "ghn"), "{ghn_args} --output-dir {ghn} --resume"), "locked by pid 4242 on host gpu-node-7 (taskweaver ghn train, since t1); if that run is dead, remove", "ghn")
 case("lock-dead-taken-over", "ok", (lambda w: (unlock("ghn")(w), (w.ghn/".taskweaver.lock").write_text(json.dumps(dict(pid=2**22 - 3, host=__import__("socket").gethostname())))),
                                     "{ghn_args} --output-dir {ghn} --resume"), "trained GHN")
 case("lock-batch-live", "error", (lock("live", "batch"), "batch {nb} --output {batch} --resume"), "is in use by pid", "batch")
@@ -416,6 +417,7 @@ def test_bad_input(W, id, outcome, what, expect, keep):
         if outcome == "error":
             lines = [l for l in err.splitlines() if ": error: " in l]
             assert rc in (1, 2) and len(lines) == 1, f"{id}: rc={rc}\n{err[-3000:]}"
+            if id == "hn-lr-diverges": assert rc == 1 and "stopped. Last good checkpoint:" in lines[0], lines[0]   # a run that failed, not bad input
             assert expect.format(**w) in lines[0], f"{id}: {lines[0]}"
         elif outcome == "usage":
             assert rc == 2 and "error:" in err and expect in err, f"{id}: rc={rc} {err[-2000:]}"
