@@ -143,10 +143,18 @@ def declared_parameters(notebook: str | Path) -> dict:
 def _annotation(text: str | None):
     "The type an annotation in a parameters cell names (`int`, `float | None`, `list[str]`…), or None when it cannot be read."
     if not text: return None
-    import typing
-    names = dict(int=int, float=float, str=str, bool=bool, list=list, dict=dict, tuple=tuple, None_=None, Any=typing.Any,
+    import ast, typing
+    names = dict(int=int, float=float, str=str, bool=bool, list=list, dict=dict, tuple=tuple, Any=typing.Any,
                  Optional=typing.Optional, Union=typing.Union, List=typing.List, Dict=typing.Dict)
-    try: return eval(text.replace("None", "None_"), {"__builtins__": {}}, names)   # noqa: S307 - names above only
+    def build(n):   # read the annotation's syntax tree; nothing is evaluated
+        if isinstance(n, ast.Constant) and n.value is None: return type(None)
+        if isinstance(n, ast.Name): return names[n.id]
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr): return typing.Union[build(n.left), build(n.right)]
+        if isinstance(n, ast.Subscript):
+            args = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+            return build(n.value)[tuple(build(a) for a in args)] if len(args) > 1 else build(n.value)[build(args[0])]
+        raise KeyError(ast.dump(n))
+    try: return build(ast.parse(text, mode="eval").body)
     except Exception: return None
 
 def _expand(v, **kw):

@@ -27,7 +27,8 @@ def check_keys(d: dict, allowed, where: str):
     if bad: raise UserError(f"{where}: unknown key(s) {', '.join(map(repr, bad))}; allowed are {', '.join(map(str, allowed))}")
 
 def _type_name(t) -> str:
-    if t is type(None): return "None"
+    if t is type(None) or t is None: return "None"
+    if typing.get_origin(t) in (typing.Union, types.UnionType): return " | ".join(_type_name(a) for a in typing.get_args(t))
     if isinstance(t, type): return t.__name__
     return str(t).replace("typing.", "")
 
