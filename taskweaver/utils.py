@@ -285,14 +285,14 @@ def load_state(path: str | Path):
         if path.read_bytes()[:2] != b"PK": raise UserError(f"{path}: not a readable TaskWeaver training state ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
     return _load_legacy(path)
 
-def read_safetensors(path: str | Path) -> tuple:
-    "`(tensors, metadata)` of a safetensors file on the CPU; a folder, a missing or a corrupt file is one `UserError` line naming it."
+def read_safetensors(path: str | Path, tensors: bool = True) -> tuple:
+    "`(tensors, metadata)` of a safetensors file on the CPU (`tensors=False`: only the header is read); a folder, a missing or a corrupt file is one `UserError` line naming it."
     from safetensors import safe_open
     path = Path(path)
     if path.is_dir(): raise UserError(f"{path} is a folder; expected a .safetensors file")
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
     try:
-        with safe_open(str(path), "pt") as f: return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+        with safe_open(str(path), "pt") as f: return ({k: f.get_tensor(k) for k in f.keys()} if tensors else {}), dict(f.metadata() or {})
     except Exception as e:
         raise UserError(f"{path}: not a readable safetensors file ({' '.join(str(e).split())[:200] or type(e).__name__})") from None
 

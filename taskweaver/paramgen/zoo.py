@@ -116,7 +116,7 @@ def save_checkpoint(path, state: dict, meta: dict):
 
 def read_metadata(path) -> dict:
     "The decoded metadata of a zoo checkpoint."
-    md = read_safetensors(path)[1]
+    md = read_safetensors(path, tensors=False)[1]
     out = {}
     for k, v in md.items():
         try: out[k] = json.loads(v)
