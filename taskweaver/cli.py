@@ -9,8 +9,8 @@ from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'USER_ERRORS', 'subcommand', 'load_commands', 'build_parser', 'error_line', 'is_user_error', 'main',
-           'info']
+__all__ = ['SUBCOMMANDS', 'USER_ERRORS', 'subcommand', 'add_run_flags', 'load_commands', 'build_parser', 'error_line',
+           'is_user_error', 'main', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -21,6 +21,12 @@ def subcommand(name: str, help: str):
         SUBCOMMANDS[name] = (help, add)
         return add
     return deco
+
+def add_run_flags(p: argparse.ArgumentParser, folder: str = "the output folder", resume_help: str | None = None):
+    "`--resume` / `--overwrite` (mutually exclusive): the run-folder contract of `taskweaver.runs` for a command that writes a folder."
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help=resume_help or f"continue the run in {folder} (its stored settings must match)")
+    g.add_argument("--overwrite", action="store_true", help=f"replace the run in {folder}")
 
 def load_commands():
     "Import every module of `taskweaver.commands` (one per capability); each registers its subcommand."

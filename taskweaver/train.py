@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Callable
 import numpy as np
-from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError
+from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -18,9 +18,9 @@ from lightning.fabric import Fabric
 from lightning.fabric.loggers import TensorBoardLogger, CSVLogger
 
 # %% auto #0
-__all__ = ['ACCELERATORS', 'STEP_DELAY', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainable_state_dict',
-           'load_trainable_state_dict', 'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'check_accelerator',
-           'NonFiniteLossError', 'default_step', 'FabricTrainer', 'toy_regression_data', 'train_toy']
+__all__ = ['ACCELERATORS', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainable_state_dict', 'load_trainable_state_dict',
+           'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'check_accelerator', 'NonFiniteLossError',
+           'default_step', 'FabricTrainer', 'toy_regression_data', 'train_toy']
 
 # %% ../nbs/02_train.ipynb #1d6b6ffc
 @dataclass
@@ -149,7 +149,6 @@ def make_loggers(cfg: TrainConfig, swanlab: dict | None = None) -> list:
 
 # %% ../nbs/02_train.ipynb #184bac0b
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
-STEP_DELAY = float(os.environ.get("TASKWEAVER_STEP_DELAY", 0))   # seconds slept after each step: lets kill -9 tests hit the middle of a tiny run
 
 def check_accelerator(accelerator: str):
     "Refuse, in one line, an accelerator name Fabric does not know or a device this machine does not have."

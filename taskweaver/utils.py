@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 # %% auto #0
-__all__ = ['TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'config_diff', 'check_ranges',
-           'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json',
-           'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors',
-           'load_torch_file']
+__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'config_diff',
+           'check_ranges', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text',
+           'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state',
+           'read_safetensors', 'load_torch_file']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -162,6 +162,8 @@ def read_config_file(path: str | Path) -> dict:
     return d
 
 # %% ../nbs/00b_utils.ipynb #7c3af2bc
+STEP_DELAY = float(os.environ.get("TASKWEAVER_STEP_DELAY", 0))   # seconds slept after each training step / generation: lets kill -9 tests hit the middle of a tiny run
+
 TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)$")
 
 def atomic_write(path: str | Path, write: Callable) -> Path:
@@ -307,7 +309,7 @@ def load_torch_file(path: str | Path, allowed: list | tuple = ()):
             warnings.filterwarnings("ignore", message=".*pickle protocol")   # torch's note on old pickles: we refuse those anyway
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        lines = [l.strip() for l in str(e).splitlines() if l.strip()]   # torch's own advice (weights_only=False) is never shown
+        lines = [l.strip() for l in str(e).splitlines() if l.strip()]   # torch's own advice to switch the safe loader off is never shown
         why = next((l for l in lines if l.startswith(("Unsupported", "WeightsUnpickler error: Unsupported")) or "GLOBAL" in l), type(e).__name__)
         raise UserError(f"{path}: refused to load: not a plain checkpoint of tensors and numbers ({why[:200]}); "
                         f"TaskWeaver never unpickles arbitrary objects") from None

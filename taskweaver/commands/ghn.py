@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-from ..cli import subcommand
+from ..cli import subcommand, add_run_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -22,9 +22,7 @@ def _train_args(s):
                  ("heldout_per_family", int), ("eval_every", int), ("seed", int)):
         s.add_argument("--" + k.replace("_", "-"), type=t, default=None)
     s.add_argument("--no-progress", action="store_true")
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--resume", action="store_true", help="continue the run in --output-dir (its stored settings must match)")
-    g.add_argument("--overwrite", action="store_true", help="replace the run in --output-dir")
+    add_run_flags(s, "--output-dir")
 
 @subcommand("ghn", "Graph hypernetwork on the architecture zoo: train, and evaluate predicted parameters.")
 def _ghn_args(p):

@@ -5,7 +5,7 @@
 # %% ../../nbs/commands/heads.ipynb #73339db5
 from __future__ import annotations
 import json
-from ..cli import subcommand
+from ..cli import subcommand, add_run_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -19,9 +19,7 @@ def _heads_args(p):
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
     s.add_argument("--task", required=True, choices=["sst2", "ag_news", "wikitext"], help="probe dataset")
     s.add_argument("--output", required=True, help="folder for probe_results.csv and probe_results.json")
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--resume", action="store_true", help="recompute into --output when it holds probes with the same settings")
-    g.add_argument("--overwrite", action="store_true", help="replace the results already in --output")
+    add_run_flags(s, "--output", "recompute into --output when it holds probes with the same settings")
     s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
     s.add_argument("--n-test", type=int, default=256, help="test rows (wikitext: paragraphs)")
     s.add_argument("--layers", default=None, help="comma-separated hidden_states indices (default: all)")

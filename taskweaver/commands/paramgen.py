@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from ..cli import subcommand
+from ..cli import subcommand, add_run_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -26,13 +26,7 @@ def _collect(s):
     s.add_argument("--max_length", type=int, default=192); s.add_argument("--n_train", type=int, default=None)
     s.add_argument("--eval_n", type=int, default=64, help="held-out rows for NLL/accuracy"); s.add_argument("--eval_every", type=int, default=1)
     s.add_argument("--seed", type=int, default=0); s.add_argument("--threads", type=int, default=None, help="torch threads")
-    _run_flags(s, "zoo")
-
-def _run_flags(s, what: str):
-    "--resume / --overwrite: the run-folder contract (taskweaver.runs)."
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--resume", action="store_true", help=f"continue the {what} in the output folder (its stored settings must match)")
-    g.add_argument("--overwrite", action="store_true", help=f"replace what the output folder holds")
+    add_run_flags(s, "--output_dir", "continue (or grow, with a larger --n_checkpoints) the zoo in --output_dir (its stored settings must match)")
 
 def _run_collect(a):
     from taskweaver.paramgen.zoo import ZooConfig, collect_zoo
@@ -138,7 +132,7 @@ def _paramgen_args(p):
     s.add_argument("--config", default="config/generator_config.yaml"); s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
     s.add_argument("--dry_run", action="store_true", help="check config, zoos and model; write nothing")
     s.add_argument("--output_dir", default=None, help="experiment folder (default: a new one under logging.experiment_dir)")
-    s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); _run_flags(s, "training run")
+    s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); add_run_flags(s, "--output_dir")
     s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")
     s.add_argument("--model", required=True, help="results/final_model folder (or its generator_model.safetensors)")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, sys
 from pathlib import Path
-from ..cli import subcommand
+from ..cli import subcommand, add_run_flags
 
 # %% auto #0
 __all__ = ['TASKS']
@@ -44,9 +44,7 @@ def _wann_args(p):
     b.add_argument("--ray-address", default=None, help="evaluate on the Ray cluster at this address (needs `pip install ray`)")
     b.add_argument("--synthetic", action="store_true", help="use synthetic data on purpose")
     b.add_argument("--no-baseline", action="store_true", help="skip the gradient-trained baseline")
-    g = b.add_mutually_exclusive_group()
-    g.add_argument("--resume", action="store_true", help="continue the search in --output (same settings; --generations may grow)")
-    g.add_argument("--overwrite", action="store_true", help="replace the run in --output")
+    add_run_flags(b, "--output", "continue the search in --output (same settings; --generations may grow)")
     b.add_argument("--demo-config", action="store_true", help="print the presets as YAML, write demo_config.yaml and exit")
     b.add_argument("--quiet", action="store_true")
     def run(a):

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/heads/23_probes.ipynb #6516efe1
 from __future__ import annotations
-import csv, hashlib, json, math, random, time, warnings
+import contextlib, csv, hashlib, json, math, random, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from .model import last_token_index
-from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, UserError
+from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, check_ranges, UserError
 from ..runs import open_run, check_run
 
 # %% auto #0
@@ -202,11 +202,10 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                     ) -> ProbeResults:
     "Linear probes on every layer from one forward pass per batch; returns (and saves) a tidy per-layer table."
     from taskweaver.models import load_base_model, cache_dir as tw_cache
-    for k, v in dict(n_train=n_train, n_test=n_test, batch_size=batch_size, max_length=max_length, max_iter=max_iter, top_k=top_k,
-                     max_positions=max_positions).items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise UserError(f"{k}={v!r}: must be an integer >= 1")
+    ints = dict(n_train=n_train, n_test=n_test, batch_size=batch_size, max_length=max_length, max_iter=max_iter, top_k=top_k, max_positions=max_positions)
+    check_ranges(ints, {k: ">=1" for k in ints})
     if not (isinstance(C, (int, float)) and C > 0 and math.isfinite(C)): raise UserError(f"C={C!r}: the inverse regularisation strength must be > 0")
-    if output is not None and not resume: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading   # a taken folder is refused before loading
+    if output is not None and not resume: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
     if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
     if tokenizer is None: raise UserError("pass the tokenizer of the model")
     L = model.config.num_hidden_layers + 1   # hidden_states: the embeddings, then one per block
@@ -215,12 +214,10 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
     settings = dict(model=getattr(model.config, "name_or_path", ""), dataset=dataset if isinstance(dataset, str) else "custom", task=task,
                     n_train=n_train, n_test=n_test, layers=layers, batch_size=batch_size, max_length=max_length, C=C, max_iter=max_iter,
                     top_k=top_k, max_positions=max_positions, seed=seed)
-    if output is None: return _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C,
-                                     max_iter, top_k, max_positions, cache_dir, seed)
-    with open_run(output, "probes", settings, resume=resume, overwrite=overwrite):
+    with open_run(output, "probes", settings, resume=resume, overwrite=overwrite) if output is not None else contextlib.nullcontext():
         res = _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter,
                      top_k, max_positions, cache_dir, seed)
-        res.save(output)
+        if output is not None: res.save(output)
     return res
 
 def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter, top_k,

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/wann/35_evolution.ipynb #f78e1354
 from __future__ import annotations
-import json, os, time
+import json, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from pymoo.operators.selection.tournament import TournamentSelection
 from .config import EvolutionConfig, ModelConfig
 from .genome import TransformerGenome, random_genome, mutate
 from dataclasses import asdict
+from ..utils import STEP_DELAY
 from .evaluate import SharedWeightEvaluator, collect_examples
 
 # %% auto #0
@@ -202,7 +203,7 @@ class EvolutionEngine:
             rec = self._record(pair, n_new, time.time() - t0, sid)
             if callback: callback(self, rec)
             self.save_checkpoint()
-            time.sleep(float(os.environ.get("TASKWEAVER_STEP_DELAY", 0)))   # lets kill -9 tests hit the middle of a tiny search
+            if STEP_DELAY: time.sleep(STEP_DELAY)   # lets kill -9 tests hit the middle of a tiny search
         if c.resample_examples:   # pick the final genome on every training row, not on the last generation's sample
             pop = self.population(); self._evaluate(pop, pool, task_type, -1)
             self.best_genome = max(pop, key=lambda g: (g.fitness["mean"], g.fitness["max"], -g.fitness["connections"])).copy()
