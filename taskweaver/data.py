@@ -4,24 +4,23 @@
 
 # %% ../nbs/01_data.ipynb #65878049
 from __future__ import annotations
-import csv, json, os, random, re, warnings
+import csv, json, os, random, re, string, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Any
 import torch
 import datasets
 from datasets import Dataset, concatenate_datasets
-from .utils import check_keys
+from fastcore.basics import patch
+from .utils import check_keys, Registry, UnknownName, UserError
 from .utils import read_json, _strip_json_comments   # one reader for every config file
 
 
 # %% auto #0
-__all__ = ['SAMPLE_PLAN', 'PROCESSORS', 'SST2_LABELS', 'AG_NEWS_LABELS', 'DEFAULT_DATASET_CONFIG', 'data_dir', 'data_path',
-           'make_data_samples', 'read_rows', 'get_field', 'DatasetProcessor', 'register_processor', 'get_processor',
-           'GSM8KProcessor', 'gsm8k_answer', 'ARCProcessor', 'SST2Processor', 'AGNewsProcessor',
-           'NaturalInstructionsProcessor', 'SNIProcessor', 'TinyStoriesProcessor', 'WikiTextProcessor',
-           'JSONLProcessor', 'DatasetConfig', 'load_dataset_config', 'DatasetCreator', 'create_dataset',
-           'split_by_task', 'DataCollatorWithPromptLengths']
+__all__ = ['SAMPLE_PLAN', 'PROCESSORS', 'DEFAULT_DATASET_CONFIG', 'data_dir', 'data_path', 'make_data_samples', 'read_rows',
+           'get_field', 'DatasetProcessor', 'register_processor', 'get_processor', 'classification_datasets',
+           'text_datasets', 'ClassificationData', 'ClassificationProcessor', 'DatasetConfig', 'load_dataset_config',
+           'DatasetCreator', 'create_dataset', 'split_by_task', 'DataCollatorWithPromptLengths', 'train_bpe']
 
 # %% ../nbs/01_data.ipynb #8153566c
 def data_dir() -> Path:
@@ -120,6 +119,10 @@ class DatasetProcessor:
     "Turns raw rows of one dataset into tokenized `(prompt, completion)` examples."
     task_text = ""          # description of the task, for datasets with one task
     default_split = "train"
+    splits = ("train", "test")  # (training split, held-out split): what probes, WANN and zoos train and test on
+    hub_id = None           # hub dataset `load` reads when there is no vendored sample (e.g. "stanfordnlp/imdb")
+    label_names = None      # class names: set for classification datasets (a text → one of these labels)
+    text_field = None       # the row field `text(row)` reads: set for datasets with raw text (probes, WANN, LM data read it)
     def __init__(self, tokenizer=None, # a HF tokenizer; None gives text-only examples
                  max_length: int = 512, # prompt + completion tokens; longer prompts are cut from the left
                  use_chat_template: bool | None = None, # wrap prompts in the tokenizer's chat template (None: when it has one)
@@ -131,6 +134,8 @@ class DatasetProcessor:
     def load(self, dataset_path=None, dataset_config=None, split=None) -> list:
         "Raw rows: from `dataset_path` (file, folder or hub id) or the vendored sample."
         split = split or self.default_split
+        if dataset_path is None and self.hub_id is not None and type(self).load_local is DatasetProcessor.load_local:
+            dataset_path = self.hub_id    # no vendored sample: the hub (or its cache)
         if dataset_path is not None and not Path(dataset_path).exists() and not _looks_like_hub_id(dataset_path):
             raise FileNotFoundError(f"dataset_path {str(dataset_path)!r} does not exist")
         if dataset_path is not None and not Path(dataset_path).exists():
@@ -146,7 +151,7 @@ class DatasetProcessor:
 
     def load_local(self, path, dataset_config, split) -> list:
         "Rows of a local file; subclasses map `path=None` to their vendored sample."
-        if path is None: raise ValueError(f"{type(self).__name__} has no vendored sample; give dataset_path")
+        if path is None: raise UserError(f"dataset {self.name!r} has no vendored sample; give dataset_path (a local file or a hub id)")
         return read_rows(path)
 
     def process(self, examples: list) -> dict:
@@ -194,195 +199,130 @@ def _looks_like_hub_id(s) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?", s)) and not s.endswith((".json", ".jsonl", ".csv", ".tsv", ".txt"))
 
 # %% ../nbs/01_data.ipynb #48d4993f
-PROCESSORS: dict = {}
+def _check_processor(name, p):
+    if not all(callable(getattr(p, m, None)) for m in ("load", "process")):   # a DatasetProcessor subclass or instance
+        raise TypeError(f"register_processor({name!r}, ...) needs a DatasetProcessor subclass or instance, got {p!r}")
+
+PROCESSORS = Registry("dataset", check=_check_processor, autoload="taskweaver.processors")   # the built-ins live in taskweaver.processors
 
 def register_processor(name: str, processor=None):
     "Register a `DatasetProcessor` class (or instance) under `name`; usable as a decorator."
-    def deco(p):
-        if not (isinstance(p, DatasetProcessor) or (isinstance(p, type) and issubclass(p, DatasetProcessor))):
-            raise TypeError(f"register_processor({name!r}, ...) needs a DatasetProcessor subclass or instance, got {p!r}")
-        PROCESSORS[name] = p
-        return p
-    return deco(processor) if processor is not None else deco
+    return PROCESSORS.register(name, processor)
 
-def get_processor(name: str, tokenizer=None, registry: dict | None = None, **kwargs) -> DatasetProcessor:
-    "An instance of the processor registered as `name`; errors with the registered names."
+def get_processor(name: str, tokenizer=None, registry=None, **kwargs) -> DatasetProcessor:
+    "An instance of the processor registered as `name`; an unknown name is one line listing the registered ones."
     reg = PROCESSORS if registry is None else registry
-    if name not in reg: raise KeyError(f"Unknown processor {name!r}. Registered: {', '.join(sorted(reg))}")
+    if name not in reg: raise UnknownName(f"unknown dataset {name!r}; registered are {', '.join(sorted(reg.keys()))}")
     p = reg[name]
     if isinstance(p, type): p = p(tokenizer, **kwargs)
     elif kwargs: p.options.update(kwargs.get("options", {}))
     p._name = name
     return p
 
-# %% ../nbs/01_data.ipynb #753ae9fb
-@register_processor("gsm8k")
-class GSM8KProcessor(DatasetProcessor):
-    "Grade-school math word problems; the completion is the worked answer ending in `#### <number>`."
-    task_text = "Solve the grade-school math word problem step by step and give the final number after ####."
-    def load_local(self, path, dataset_config, split):
-        if path is None: path = data_path("gsm8k", f"{'test' if split == 'test' else 'train'}.jsonl")
-        return read_rows(path)
+def classification_datasets() -> list:
+    "Names of the registered datasets with a classification view (they set `label_names`)."
+    return PROCESSORS.names(where=lambda p: bool(getattr(p, "label_names", None)))
+
+def text_datasets() -> list:
+    "Names of the registered datasets of plain text (a `text_field`, no labels): next-token probes and language-model data."
+    return PROCESSORS.names(where=lambda p: getattr(p, "text_field", None) is not None and not getattr(p, "label_names", None))
+
+# %% ../nbs/01_data.ipynb #13b9d93c
+@dataclass
+class ClassificationData:
+    "The classification view of a dataset: texts, class ids and class names (unpacks as `texts, labels, label_names`)."
+    texts: list
+    labels: list
+    label_names: list
+    name: str = ""
+    split: str | None = None
+    def __iter__(self): return iter((self.texts, self.labels, self.label_names))
+    def __len__(self): return len(self.texts)
+
+@patch
+def rows(self: DatasetProcessor, split: str | None = None, # None = the processor's default split
+         n: int | None = None, # keep a seeded random subset of n rows (all rows when n >= their number)
+         seed: int = 0, dataset_path=None, dataset_config=None) -> list:
+    "Raw rows of one split, optionally a seeded random subset."
+    rows = self.load(dataset_path, dataset_config, split)
+    return random.Random(seed).sample(rows, n) if n is not None and n < len(rows) else rows
+
+@patch
+def text(self: DatasetProcessor, row: dict) -> str:
+    "The input text of a row (the `text_field`): what probes, WANN and language-model data read."
+    if self.text_field is None:
+        raise UserError(f"dataset {self.name!r} has no raw text field; text datasets are {', '.join(text_datasets())} "
+                        f"and classification datasets are {', '.join(classification_datasets())}")
+    return str(get_field(row, self.text_field)).strip()
+
+@patch
+def texts(self: DatasetProcessor, split: str | None = None, n: int | None = None, seed: int = 0, **kw) -> list:
+    "`text(row)` of every row of a split (or of a seeded subset of `n`)."
+    return [self.text(r) for r in self.rows(split, n, seed, **kw)]
+
+@patch
+def label(self: DatasetProcessor, row: dict) -> int:
+    "The class id of a row; only classification datasets have one."
+    raise UserError(f"dataset {self.name!r} has no class labels; classification datasets are {', '.join(classification_datasets())}")
+
+@patch
+def choices(self: DatasetProcessor, row: dict) -> list | None:
+    "The answers this row's completion is one of (class names, a question's choice letters); None for free text."
+    return list(self.label_names) if self.label_names else None
+
+@patch
+def answer(self: DatasetProcessor, row: dict) -> str | None:
+    "The gold answer among `choices(row)`; None for free text."
+    return self.label_names[self.label(row)] if self.label_names else None
+
+@patch
+def classification(self: DatasetProcessor, split: str | None = None, n: int | None = None, seed: int = 0,
+                   dataset_path=None, dataset_config=None) -> ClassificationData:
+    "Texts, class ids and class names of a split (a seeded subset of `n` rows when given)."
+    if not self.label_names:
+        raise UserError(f"dataset {self.name!r} is not a classification dataset; classification datasets are {', '.join(classification_datasets())}")
+    rows = self.rows(split, n, seed, dataset_path, dataset_config)
+    labels = [self.label(r) for r in rows]
+    for r, y in zip(rows, labels):
+        if not 0 <= y < len(self.label_names):
+            raise UserError(f"{r.get('_source', self.name)}, row {r.get('_row', '?')}: label {y} is not a class of {self.name!r} "
+                            f"(0..{len(self.label_names) - 1}: {', '.join(self.label_names)})")
+    return ClassificationData([self.text(r) for r in rows], labels, list(self.label_names), self.name, split or self.default_split)
+
+def _norm_answer(s: str) -> str:
+    s = "".join(ch for ch in s.lower().strip() if ch not in string.punctuation)
+    return re.sub(r"\s+", " ", s).strip()
+
+@patch
+def score(self: DatasetProcessor, pred: str, gold: str) -> dict:
+    "Scores of a generated answer against the gold completion: ROUGE-L F and exact match of the normalised texts."
+    from rouge_score import rouge_scorer
+    sc = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False).score(gold, pred)["rougeL"].fmeasure
+    return dict(rougeL=sc, exact_match=float(_norm_answer(pred) == _norm_answer(gold)))
+
+class ClassificationProcessor(DatasetProcessor):
+    "A dataset of `(text, label)` rows: set `label_names`, `template`, and the row fields (or override `text`/`label`)."
+    template = "{text}\nAnswer ({choices}):"   # the prompt: {text} = the row's text, {choices} = the class names
+    text_field, label_field = "text", "label" # the row fields holding the text and the class id
+    def label(self, row: dict) -> int: return int(get_field(row, self.label_field))
     def process(self, examples):
-        return self._prepare_examples([f"Question: {get_field(r, 'question')}\nAnswer:" for r in examples],
-                                      [" " + get_field(r, "answer") for r in examples])
+        choices = ", ".join(self.label_names[:-1]) + f" or {self.label_names[-1]}" if len(self.label_names) > 1 else self.label_names[0]
+        return self._prepare_examples([self.template.format(text=self.text(r), choices=choices) for r in examples],
+                                      [" " + self.answer(r) for r in examples])
+    def score(self, pred: str, gold: str) -> dict:
+        "Accuracy: the first class name the answer starts with is the gold one."
+        hit = next((n for n in sorted(self.label_names, key=len, reverse=True) if pred.strip().lower().startswith(n.lower())), None)
+        return dict(accuracy=float(hit is not None and hit.lower() == gold.strip().lower()))
 
-def gsm8k_answer(text: str) -> str | None:
-    "The final number of a GSM8K answer (after `####`, else the last number in the text)."
-    m = re.search(r"####\s*(-?[\d,]*\.?\d+)", text) or ([None] + list(re.finditer(r"(-?[\d,]*\.?\d+)", text)))[-1]
-    return m.group(1).replace(",", "") if m else None
+# %% ../nbs/01_data.ipynb #3d9678e5
+_MOVED = ("GSM8KProcessor", "gsm8k_answer", "ARCProcessor", "SST2_LABELS", "AG_NEWS_LABELS", "SST2Processor", "AGNewsProcessor",
+          "IMDbProcessor", "NaturalInstructionsProcessor", "SNIProcessor", "TinyStoriesProcessor", "WikiTextProcessor", "JSONLProcessor")
 
-# %% ../nbs/01_data.ipynb #87e64e87
-_ARC_SPLITS = {"train": "Train", "validation": "Dev", "dev": "Dev", "test": "Test"}
-
-@register_processor("arc")
-class ARCProcessor(DatasetProcessor):
-    "AI2 ARC multiple-choice science questions (`dataset_config` ARC-Challenge or ARC-Easy); the completion is the letter."
-    task_text = "Answer the multiple-choice science question with the letter of the correct choice."
-    def load_local(self, path, dataset_config, split):
-        cfg = dataset_config or "ARC-Challenge"
-        if cfg not in ("ARC-Challenge", "ARC-Easy"): raise ValueError(f"dataset_config={cfg!r}: allowed are 'ARC-Challenge', 'ARC-Easy'")
-        if split not in _ARC_SPLITS: raise ValueError(f"split={split!r}: allowed are {', '.join(_ARC_SPLITS)}")
-        if path is None: path = data_path("arc", f"{cfg}-{_ARC_SPLITS[split]}.jsonl")
-        elif path.is_dir(): path = path/f"{cfg}-{_ARC_SPLITS[split]}.jsonl"
-        return read_rows(path)
-    @staticmethod
-    def parse(r) -> tuple:
-        "`(stem, labels, texts, answer)` from an ARC-V1 row or a HF `ai2_arc` row."
-        q = get_field(r, "question")
-        if isinstance(q, dict): stem, ch = q["stem"], q["choices"]; labels, texts = [c["label"] for c in ch], [c["text"] for c in ch]
-        else: stem, labels, texts = q, list(get_field(r, "choices")["label"]), list(r["choices"]["text"])
-        return stem, labels, texts, get_field(r, "answerKey")
-    def process(self, examples):
-        prompts, comps = [], []
-        for r in examples:
-            stem, labels, texts, ans = self.parse(r)
-            prompts.append(f"Question: {stem}\n" + "\n".join(f"{l}. {t}" for l, t in zip(labels, texts)) + "\nAnswer:")
-            comps.append(f" {ans}")
-        return self._prepare_examples(prompts, comps)
-
-# %% ../nbs/01_data.ipynb #57d20e5e
-SST2_LABELS = ["negative", "positive"]
-AG_NEWS_LABELS = ["World", "Sports", "Business", "Sci/Tech"]
-
-@register_processor("sst2")
-class SST2Processor(DatasetProcessor):
-    "GLUE SST-2 movie-review sentiment; the completion is `positive` or `negative`."
-    task_text = "Classify the sentiment of the movie review as positive or negative."
-    def load_local(self, path, dataset_config, split):
-        if path is None: path = data_path("sst2", "dev.tsv" if split in ("validation", "dev", "test") else "train.tsv")
-        return read_rows(path)
-    def process(self, examples):
-        return self._prepare_examples([f"Review: {get_field(r, 'sentence').strip()}\nSentiment (positive or negative):" for r in examples],
-                                      [" " + SST2_LABELS[int(get_field(r, "label"))] for r in examples])
-
-@register_processor("ag_news")
-class AGNewsProcessor(DatasetProcessor):
-    "AG News topic classification (World, Sports, Business, Sci/Tech). The vendored sample is the test file: "
-    "`train` is its first 80% and `test` the rest."
-    task_text = "Classify the news article into World, Sports, Business or Sci/Tech."
-    def load_local(self, path, dataset_config, split):
-        rows = read_rows(path or data_path("ag_news", "test.csv"), fieldnames=["label", "title", "description"])
-        if path is None:
-            cut = int(0.8 * len(rows)); rows = rows[:cut] if split == "train" else rows[cut:]
-        return rows
-    @staticmethod
-    def label(r) -> int:
-        "0-based class of a CSV row (classes 1-4) or a HF row (0-3)."
-        return int(get_field(r, "label")) - (1 if "title" in r else 0)
-    @staticmethod
-    def text(r) -> str:
-        return r["text"] if "text" in r else f"{get_field(r, 'title')}. {get_field(r, 'description')}".replace("\\", " ")
-    def process(self, examples):
-        return self._prepare_examples([f"Article: {self.text(r)}\nTopic (World, Sports, Business or Sci/Tech):" for r in examples],
-                                      [" " + AG_NEWS_LABELS[self.label(r)] for r in examples])
-
-# %% ../nbs/01_data.ipynb #edf66a42
-def _definition(d: dict) -> str:
-    x = d.get("Definition", "")
-    return " ".join(x) if isinstance(x, list) else str(x)
-
-def _task_files(path) -> list:
-    path = Path(path)
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    if not files: raise FileNotFoundError(f"{path}: no task .json files")
-    return files
-
-class _TaskFileProcessor(DatasetProcessor):
-    "Instruction task files: every instance becomes `definition + input → output`; `task` is the file's stem."
-    folder = None
-    def load_local(self, path, dataset_config, split):
-        rows = []
-        for f in _task_files(path or data_path(*self.folder)):
-            try: d = json.loads(f.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as e: raise ValueError(f"{f}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-            defin = _definition(d)
-            for i, inst in enumerate(get_field(dict(d, _source=str(f), _row="(top level)"), "Instances"), 1):
-                rows.append(dict(inst, task=f.stem, definition=defin, _source=str(f), _row=i))
-        return rows
-    def process(self, examples):
-        prompts, comps, tasks, texts = [], [], [], []
-        for r in examples:
-            out = get_field(r, "output")
-            prompts.append(f"{r['definition']}\n\nInput: {get_field(r, 'input')}\nOutput:")
-            comps.append(" " + (out[0] if isinstance(out, list) else str(out)))
-            tasks.append(r["task"]); texts.append(r["definition"])
-        return self._prepare_examples(prompts, comps, tasks, texts)
-
-@register_processor("natural_instructions")
-class NaturalInstructionsProcessor(_TaskFileProcessor):
-    "Natural Instructions v1 task files (`Definition`, `Instances: [{input, output: [...]}]`)."
-    folder = ("natural_instructions_v1", "tasks")
-
-@register_processor("sni")
-class SNIProcessor(_TaskFileProcessor):
-    "Super-NaturalInstructions task files (the pre-release drafts here; released files have the same fields)."
-    folder = ("super_natural_instructions", "contributor_drafts")
-
-# %% ../nbs/01_data.ipynb #f284cf10
-def _first_sentence_split(text: str) -> tuple:
-    m = re.search(r"(?<=[.!?])\s+", text)
-    return (text[:m.start()], " " + text[m.end():]) if m and m.end() < len(text) else (text[: len(text)//2], text[len(text)//2:])
-
-@register_processor("tinystories")
-class TinyStoriesProcessor(DatasetProcessor):
-    "TinyStories: the prompt is the first sentence, the completion the rest of the story."
-    task_text = "Continue the short children's story."
-    def load_local(self, path, dataset_config, split):
-        text = Path(path or data_path("tinystories", "TinyStories-train.head.txt")).read_text(encoding="utf-8")
-        stories = [s.strip() for s in text.split("<|endoftext|>") if s.strip()]
-        cut = int(0.9 * len(stories)); stories = stories[:cut] if split == "train" else stories[cut:]
-        return [dict(text=s, _source=str(path or "tinystories"), _row=i) for i, s in enumerate(stories, 1)]
-    def process(self, examples):
-        pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
-        return self._prepare_examples([f"Continue the story:\n{a}" for a, _ in pairs], [b for _, b in pairs])
-
-@register_processor("wikitext")
-class WikiTextProcessor(DatasetProcessor):
-    "WikiText-2 raw paragraphs (headings dropped): the prompt is the first sentence, the completion the rest."
-    task_text = "Continue the Wikipedia paragraph."
-    default_split = "validation"
-    def load_local(self, path, dataset_config, split):
-        path = path or data_path("wikitext2_raw", "wiki.test.raw" if split == "test" else "wiki.valid.raw")
-        paras = [l.strip() for l in Path(path).read_text(encoding="utf-8").splitlines()]
-        paras = [p for p in paras if p and not p.startswith("=") and len(p) > 80]
-        return [dict(text=p, _source=str(path), _row=i) for i, p in enumerate(paras, 1)]
-    def process(self, examples):
-        pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
-        return self._prepare_examples([f"Continue the text:\n{a}" for a, _ in pairs], [b for _, b in pairs])
-
-@register_processor("jsonl")
-class JSONLProcessor(DatasetProcessor):
-    "Any JSONL/JSON/CSV file; options `prompt_field`, `completion_field`, `task_field`, `task_text_field`."
-    def process(self, examples):
-        o = self.options
-        pf, cf = o.get("prompt_field", "prompt"), o.get("completion_field", "completion")
-        tf, ttf = o.get("task_field"), o.get("task_text_field")
-        comps = [str(get_field(r, cf)) for r in examples]
-        return self._prepare_examples([str(get_field(r, pf)) for r in examples],
-                                      [c if c.startswith((" ", "\n")) else " " + c for c in comps],
-                                      [str(get_field(r, tf)) for r in examples] if tf else None,
-                                      [str(get_field(r, ttf)) for r in examples] if ttf else None)
+def __getattr__(name):   # the built-ins moved to taskweaver.processors; `from taskweaver.data import SST2Processor` keeps working
+    if name in _MOVED:
+        import taskweaver.processors as P
+        return getattr(P, name)
+    raise AttributeError(f"module 'taskweaver.data' has no attribute {name!r}")
 
 # %% ../nbs/01_data.ipynb #a0dc49de
 @dataclass
@@ -502,3 +442,26 @@ class DataCollatorWithPromptLengths:
         if "task_text" in features[0]: out["task_texts"] = [f["task_text"] for f in features]
         if "task" in features[0]: out["tasks"] = [f["task"] for f in features]
         return out
+
+# %% ../nbs/01_data.ipynb #e4984961
+def train_bpe(texts: list, # training texts
+              vocab_size: int, # target vocabulary size (specials + alphabet + merges)
+              specials: list, # special tokens; they get ids 0, 1, … in this order
+              byte_level: bool = True, # byte-level pre-tokenizer: every string encodes, no unknown token
+              lowercase: bool = False, # NFKC + lower-case normalizer (byte_level=False only)
+              unk: str | None = None, # the unknown token of a non-byte-level tokenizer (one of `specials`)
+             ):
+    "The workbench's one tokenizer trainer: a BPE `tokenizers.Tokenizer` fitted on `texts` (WANN, the GHN and the test tokenizer use it)."
+    from tokenizers import Tokenizer, models, trainers, pre_tokenizers, normalizers, decoders
+    if not texts: raise UserError("cannot train a tokenizer on an empty list of texts")
+    if vocab_size < len(specials) + 1: raise UserError(f"vocab_size={vocab_size}: must exceed the {len(specials)} special tokens")
+    tok = Tokenizer(models.BPE(unk_token=None if byte_level else unk))
+    if byte_level:
+        tok.pre_tokenizer, tok.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
+    else:
+        if lowercase: tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+        tok.pre_tokenizer, tok.decoder, alphabet = pre_tokenizers.Metaspace(), decoders.Metaspace(), []
+    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(specials), show_progress=False,
+                                                       initial_alphabet=alphabet))
+    return tok

@@ -8,6 +8,7 @@ import json, math, os, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
+from fastcore.basics import patch
 from .utils import strict_from_dict
 from torch import nn
 from transformers.modeling_outputs import CausalLMOutputWithPast
@@ -18,7 +19,7 @@ from .lora import inject, lora_layers, set_adapters, clear_adapters, export_peft
 from .utils import atomic_save_file, atomic_write_text, load_torch_file, read_safetensors
 
 # %% auto #0
-__all__ = ['EMBEDDERS', 'TaskWeaverConfig', 'LoraHyperNetwork', 'TaskWeaver', 'HashingEncoder']
+__all__ = ['EMBEDDERS', 'TaskWeaverConfig', 'LoraHyperNetwork', 'TaskWeaver']
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #55197cef
 EMBEDDERS = ("base", "encoder")
@@ -143,8 +144,10 @@ class TaskWeaver(nn.Module):
         return sum(p.numel() for p in (self.hypernet.parameters() if trainable_only else self.parameters()))
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #82e9742f
+@patch
 @torch.no_grad()
-def _embed(self: TaskWeaver, input_ids=None, attention_mask=None, prompt_lengths=None, task_texts=None) -> torch.Tensor:
+def embed(self: TaskWeaver, input_ids=None, attention_mask=None, prompt_lengths=None, task_texts=None) -> torch.Tensor:
+    "Task embeddings `[N, emb_dim]`: sentence encoder over `task_texts`, or the frozen LM mean-pooled over the prompt."
     if self.config.embedder == "encoder":
         if task_texts is None: raise ValueError("embedder='encoder' needs task_texts (one description per row)")
         if isinstance(task_texts, str): task_texts = [task_texts]
@@ -165,16 +168,15 @@ def _embed(self: TaskWeaver, input_ids=None, attention_mask=None, prompt_lengths
     h = trunk(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     m = mask.to(h.dtype)[..., None]
     return ((h * m).sum(1) / m.sum(1).clamp(min=1)).float()
-TaskWeaver.embed = _embed
-_embed.__doc__ = "Task embeddings `[N, emb_dim]`: sentence encoder over `task_texts`, or the frozen LM mean-pooled over the prompt."
 
-def _adapters(self: TaskWeaver, input_ids=None, attention_mask=None, prompt_lengths=None, task_texts=None) -> dict:
+@patch
+def adapters(self: TaskWeaver, input_ids=None, attention_mask=None, prompt_lengths=None, task_texts=None) -> dict:
     "The per-row adapters `{module: (A [N, r, d_in], B [N, d_out, r])}` for a batch."
     return self.hypernet(self.embed(input_ids, attention_mask, prompt_lengths, task_texts).to(next(self.hypernet.parameters()).dtype))
-TaskWeaver.adapters = _adapters
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #2976fedb
-def _forward(self: TaskWeaver, input_ids, attention_mask=None, labels=None, prompt_lengths=None, task_texts=None, **kwargs):
+@patch
+def forward(self: TaskWeaver, input_ids, attention_mask=None, labels=None, prompt_lengths=None, task_texts=None, **kwargs):
     "Loss (when `labels` are given) and logits of the base LM with each row's generated adapter."
     kwargs.pop("tasks", None)
     ad = self.adapters(input_ids, attention_mask, prompt_lengths, task_texts)
@@ -183,9 +185,9 @@ def _forward(self: TaskWeaver, input_ids, attention_mask=None, labels=None, prom
         out = self.base(input_ids=input_ids, attention_mask=attention_mask, labels=labels, **kwargs)
     finally: clear_adapters(self.base)
     return out
-TaskWeaver.forward = _forward
 
-def _generate(self: TaskWeaver, input_ids, attention_mask=None, max_length: int | None = None, temperature: float | None = None,
+@patch
+def generate(self: TaskWeaver, input_ids, attention_mask=None, max_length: int | None = None, temperature: float | None = None,
               task_texts=None, prompt_lengths=None, **kwargs):
     "Generate with adapters computed once per prompt, then normal HF generation with KV cache (sampling when `temperature` is given)."
     kwargs.setdefault("do_sample", temperature is not None and temperature > 0)
@@ -204,23 +206,10 @@ def _generate(self: TaskWeaver, input_ids, attention_mask=None, max_length: int 
             return self.base.generate(input_ids=input_ids, attention_mask=attention_mask, max_length=max_length,
                                       pad_token_id=pad if pad is not None else self.base.config.eos_token_id, **kwargs)
     finally: clear_adapters(self.base)
-TaskWeaver.generate = _generate
-
-# %% ../nbs/hypernet/11_hypernet.ipynb #47887ae0
-class HashingEncoder(nn.Module):
-    "A tiny deterministic stand-in for a sentence encoder (bag of hashed words), for tests."
-    def __init__(self, dim: int = 16):
-        super().__init__(); self.dim = dim; self.dummy = nn.Parameter(torch.zeros(1), requires_grad=False)
-    def get_sentence_embedding_dimension(self): return self.dim
-    def encode(self, texts, convert_to_tensor=True, normalize_embeddings=True, **kw):
-        import hashlib
-        E = torch.zeros(len(texts), self.dim)
-        for i, t in enumerate(texts):
-            for w in t.lower().split(): E[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1
-        return nn.functional.normalize(E, dim=-1) if normalize_embeddings else E
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #1f6025ae
-def _save_pretrained(self: TaskWeaver, save_directory: str | Path) -> Path:
+@patch
+def save_pretrained(self: TaskWeaver, save_directory: str | Path) -> Path:
     "Write `config.json` and `model.safetensors` (hypernetwork weights only)."
     d = Path(save_directory); d.mkdir(parents=True, exist_ok=True)
     cfg = asdict(self.config)
@@ -228,10 +217,9 @@ def _save_pretrained(self: TaskWeaver, save_directory: str | Path) -> Path:
     atomic_save_file(self.hypernet.state_dict(), d/"model.safetensors", metadata={"format": "pt", "taskweaver": "hypernet"})
     atomic_write_text(d/"config.json", json.dumps(cfg, indent=2))
     return d
-TaskWeaver.save_pretrained = _save_pretrained
 
-@classmethod
-def _from_pretrained(cls, path: str | Path, device=None, model_name: str | None = None, base_model=None, tokenizer=None, encoder=None):
+@patch(cls_method=True)
+def from_pretrained(cls: TaskWeaver, path: str | Path, device=None, model_name: str | None = None, base_model=None, tokenizer=None, encoder=None):
     "Load a saved TaskWeaver; the base LM comes from the saved name, `model_name`, or `base_model`."
     path = Path(path)
     if not (path/"config.json").exists(): raise FileNotFoundError(f"{path}: no config.json (is this a TaskWeaver folder?)")
@@ -254,9 +242,9 @@ def _from_pretrained(cls, path: str | Path, device=None, model_name: str | None 
     tw.hypernet.load_state_dict(sd)
     if device is not None: tw.to(device)
     return tw
-TaskWeaver.from_pretrained = _from_pretrained
 
-def _generate_adapter(self: TaskWeaver, text: str, # a task description (embedder="encoder") or a prompt (embedder="base")
+@patch
+def generate_adapter(self: TaskWeaver, text: str, # a task description (embedder="encoder") or a prompt (embedder="base")
                       out_dir: str | Path) -> Path:
     "Write the adapter for one task text or prompt as a standard PEFT adapter folder."
     if not isinstance(text, str) or not text.strip(): raise ValueError("empty task text or prompt")
@@ -268,4 +256,3 @@ def _generate_adapter(self: TaskWeaver, text: str, # a task description (embedde
     one = {n: (A[0].cpu(), B[0].cpu()) for n, (A, B) in ad.items()}
     return export_peft(one, str(self.config.model_name), out_dir, alpha=self.config.lora_alpha, use_rslora=self.config.use_rslora,
                        fan_in_fan_out=self.fan_in_fan_out, metadata={"task_text": text[:1000]})
-TaskWeaver.generate_adapter = _generate_adapter

@@ -15,7 +15,7 @@ from .utils import strict_from_dict, atomic_write_json, atomic_write_dir, check_
 from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import (create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths,
-                             DEFAULT_DATASET_CONFIG, gsm8k_answer)
+                             DEFAULT_DATASET_CONFIG, PROCESSORS, DatasetProcessor, get_processor)
 from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
@@ -215,23 +215,10 @@ def bootstrap_ci(values, n: int = 1000, seed: int = 0, alpha: float = 0.05) -> t
     means = v[rng.integers(0, len(v), (n, len(v)))].mean(1)
     return (float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2)))
 
-def _norm(s: str) -> str:
-    import re, string
-    s = s.lower().strip()
-    s = "".join(ch for ch in s if ch not in string.punctuation)
-    return re.sub(r"\s+", " ", s).strip()
-
 def score_answer(pred: str, gold: str, kind: str = "text") -> dict:
-    "Scores of one generated answer: ROUGE-L F and exact match (`text`), or accuracy (`gsm8k`: final number; `arc`: letter)."
-    if kind == "gsm8k":
-        return dict(accuracy=float(gsm8k_answer(pred) is not None and gsm8k_answer(pred) == gsm8k_answer(gold)))
-    if kind == "arc":
-        import re
-        m = re.search(r"\b([A-E])\b", pred.strip()[:8])
-        return dict(accuracy=float(m is not None and m.group(1) == gold.strip()[:1]))
-    from rouge_score import rouge_scorer
-    sc = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False).score(gold, pred)["rougeL"].fmeasure
-    return dict(rougeL=sc, exact_match=float(_norm(pred) == _norm(gold)))
+    "Scores of one generated answer, by the registered dataset `kind` (GSM8K: final number; ARC: letter; classification: class name); any other kind: ROUGE-L F and exact match."
+    return (get_processor(kind) if kind in PROCESSORS else DatasetProcessor()).score(pred, gold)
+
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #702c19b1
 def generate_answers(model, examples: list, tokenizer, max_new_tokens: int = 32, batch_size: int = 8, task_texts: list | None = None) -> list:

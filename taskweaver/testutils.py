@@ -5,12 +5,13 @@
 # %% ../nbs/00a_testutils.ipynb #0c72173a
 from __future__ import annotations
 import torch
-from tokenizers import Tokenizer, models, trainers, pre_tokenizers, decoders, processors
+from tokenizers import processors
 from transformers import (PreTrainedTokenizerFast, GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig,
                           LlamaForCausalLM, GPT2Config, GPT2LMHeadModel)
 
 # %% auto #0
-__all__ = ['TINY_CORPUS', 'CHAT_TEMPLATE', 'TINY_ARCHS', 'tiny_tokenizer', 'tiny_config', 'tiny_model', 'save_tiny']
+__all__ = ['TINY_CORPUS', 'CHAT_TEMPLATE', 'TINY_ARCHS', 'tiny_tokenizer', 'tiny_config', 'tiny_model', 'save_tiny',
+           'HashingEncoder', 'ToyRegression', 'toy_regression_data', 'train_toy']
 
 # %% ../nbs/00a_testutils.ipynb #67cb2b8a
 TINY_CORPUS = """Question: What is 2 + 2? Answer: 4
@@ -28,12 +29,8 @@ CHAT_TEMPLATE = ("{% for m in messages %}<s>{{ m['role'] }}\n{{ m['content'] }}<
 def tiny_tokenizer(vocab_size: int = 384, # target vocabulary size (byte alphabet + merges + specials)
                   ) -> PreTrainedTokenizerFast:
     "A deterministic byte-level BPE tokenizer trained on `TINY_CORPUS`, with pad/bos/eos and a chat template."
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(TINY_CORPUS.splitlines() * 4, trainer)
+    from taskweaver.data import train_bpe
+    tok = train_bpe(TINY_CORPUS.splitlines() * 4, vocab_size, ["<pad>", "<s>", "</s>"])
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>")
     fast.chat_template = CHAT_TEMPLATE
@@ -76,3 +73,48 @@ def save_tiny(arch: str, path, seed: int = 0, **kwargs):
     model, tok = tiny_model(arch, seed, **kwargs), tiny_tokenizer()
     model.save_pretrained(path); tok.save_pretrained(path)
     return path
+
+# %% ../nbs/00a_testutils.ipynb #68f67785
+from torch import nn
+
+class HashingEncoder(nn.Module):
+    "A tiny deterministic stand-in for a sentence encoder (bag of hashed words), for tests."
+    def __init__(self, dim: int = 16):
+        super().__init__(); self.dim = dim; self.dummy = nn.Parameter(torch.zeros(1), requires_grad=False)
+    def get_sentence_embedding_dimension(self): return self.dim
+    def encode(self, texts, convert_to_tensor=True, normalize_embeddings=True, **kw):
+        import hashlib
+        E = torch.zeros(len(texts), self.dim)
+        for i, t in enumerate(texts):
+            for w in t.lower().split(): E[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1
+        return nn.functional.normalize(E, dim=-1) if normalize_embeddings else E
+
+class ToyRegression(nn.Module):
+    "y = Xw + noise; for tests of the engine."
+    def __init__(self, d=4): super().__init__(); self.lin = nn.Linear(d, 1)
+    def forward(self, x, y): return {"loss": nn.functional.mse_loss(self.lin(x).squeeze(-1), y)}
+
+def toy_regression_data(n: int = 64, d: int = 4, seed: int = 0) -> list:
+    "A seeded list of `{x, y}` rows for engine tests."
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g); w = torch.arange(1., d + 1)
+    Y = X @ w + 0.1 * torch.randn(n, generator=g)
+    return [dict(x=X[i], y=Y[i]) for i in range(n)]
+
+def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, model_cls: type | None = None, **kw) -> tuple:
+    "Train the toy regression (or `model_cls()`, built after seeding) with the engine; `stop_at` simulates a crash after that step, `step_sleep` slows steps down."
+    import time
+    from taskweaver.train import TrainConfig, FabricTrainer
+    torch.manual_seed(seed)
+    model = (model_cls or ToyRegression)()
+    data = toy_regression_data()
+    cfg = TrainConfig(output_dir=str(output_dir), max_steps=max_steps, learning_rate=0.2, ckpt_every=1, log_every=1,
+                      eval_every=4, accelerator="cpu", progress=False, seed=seed, **kw)
+    def hook(step, m):
+        if stop_at is not None and step == stop_at: raise RuntimeError(f"simulated kill after step {step}")
+        time.sleep(step_sleep)
+    val = toy_regression_data(16, seed=1)
+    def evaluate(m): return {"val_loss": float(sum(m(torch.stack([r["x"] for r in val]), torch.stack([r["y"] for r in val]))["loss"] for _ in [0]))}
+    res = FabricTrainer(cfg).fit(model, data, batch_size=8, eval_fn=evaluate, on_step_end=hook,
+                                 collate_fn=lambda rows: dict(x=torch.stack([r["x"] for r in rows]), y=torch.stack([r["y"] for r in rows])))
+    return model, res

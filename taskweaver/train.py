@@ -20,7 +20,7 @@ from lightning.fabric.loggers import TensorBoardLogger, CSVLogger
 # %% auto #0
 __all__ = ['ACCELERATORS', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainable_state_dict', 'load_trainable_state_dict',
            'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'check_accelerator', 'NonFiniteLossError',
-           'default_step', 'FabricTrainer', 'toy_regression_data', 'train_toy']
+           'default_step', 'FabricTrainer']
 
 # %% ../nbs/02_train.ipynb #1d6b6ffc
 @dataclass
@@ -313,32 +313,3 @@ class FabricTrainer:
         bar.close()
         for lg in fabric.loggers: lg.save()
         return dict(step=step, metrics=metrics, best=best, last=str(self.last_ckpt), seconds=time.time() - t0)
-
-# %% ../nbs/02_train.ipynb #4b62e6dd
-class _Regression(nn.Module):
-    "y = Xw + noise; for tests of the engine."
-    def __init__(self, d=4): super().__init__(); self.lin = nn.Linear(d, 1)
-    def forward(self, x, y): return {"loss": nn.functional.mse_loss(self.lin(x).squeeze(-1), y)}
-
-def toy_regression_data(n: int = 64, d: int = 4, seed: int = 0) -> list:
-    "A seeded list of `{x, y}` rows for engine tests."
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, d, generator=g); w = torch.arange(1., d + 1)
-    Y = X @ w + 0.1 * torch.randn(n, generator=g)
-    return [dict(x=X[i], y=Y[i]) for i in range(n)]
-
-def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, model_cls: type | None = None, **kw) -> tuple:
-    "Train the toy regression (or `model_cls()`, built after seeding) with the engine; `stop_at` simulates a crash after that step, `step_sleep` slows steps down."
-    torch.manual_seed(seed)
-    model = (model_cls or _Regression)()
-    data = toy_regression_data()
-    cfg = TrainConfig(output_dir=str(output_dir), max_steps=max_steps, learning_rate=0.2, ckpt_every=1, log_every=1,
-                      eval_every=4, accelerator="cpu", progress=False, seed=seed, **kw)
-    def hook(step, m):
-        if stop_at is not None and step == stop_at: raise RuntimeError(f"simulated kill after step {step}")
-        time.sleep(step_sleep)
-    val = toy_regression_data(16, seed=1)
-    def evaluate(m): return {"val_loss": float(sum(m(torch.stack([r["x"] for r in val]), torch.stack([r["y"] for r in val]))["loss"] for _ in [0]))}
-    res = FabricTrainer(cfg).fit(model, data, batch_size=8, eval_fn=evaluate, on_step_end=hook,
-                                 collate_fn=lambda rows: dict(x=torch.stack([r["x"] for r in rows]), y=torch.stack([r["y"] for r in rows])))
-    return model, res

@@ -11,9 +11,9 @@ from typing import Any, Callable
 
 # %% auto #0
 __all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'config_diff',
-           'check_ranges', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state',
-           'read_safetensors', 'load_torch_file']
+           'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write',
+           'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp',
+           'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -103,6 +103,64 @@ def check_ranges(obj, rules: dict, where: str = ""):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)) or \
            (rule in (">=1", ">=2") and not isinstance(v, int)) or not ok(v):
             raise UserError(f"{where}{k}={v!r}: must be {text}")
+
+# %% ../nbs/00b_utils.ipynb #3c8b655b
+class UnknownName(UserError, KeyError):
+    "A name that is not in a `Registry` (a `UserError`, and a `KeyError` for code that looks names up)."
+    __str__ = Exception.__str__
+
+class Registry:
+    "Name → object: the one extension point for a kind of thing (datasets, head types, mutation operators…)."
+    _all = {}   # kind -> registry: there is one registry per kind in a process
+    def __new__(cls, kind: str, *args, **kwargs):
+        old = cls._all.get(kind)
+        return old if old is not None else super().__new__(cls)
+    def __init__(self, kind: str, # what the entries are, for messages ("dataset", "head type", …)
+                 check: Callable | None = None, # called with (name, obj) on register; raises TypeError for a wrong object
+                 autoload: str | None = None, # module imported on first use, which registers the built-ins
+                ):
+        if kind in Registry._all: return   # the same kind again (a re-run notebook cell): the existing registry, entries kept
+        self.kind, self._check, self._autoload, self._items = kind, check, autoload, {}
+        Registry._all[kind] = self
+
+    def _load(self):
+        if self._autoload:
+            mod, self._autoload = self._autoload, None
+            import importlib; importlib.import_module(mod)
+
+    def register(self, name: str, obj=None):
+        "Register `obj` under `name` and return it; without `obj`, a decorator."
+        if not isinstance(name, str) or not name: raise TypeError(f"a {self.kind} name must be a non-empty string, got {name!r}")
+        def deco(o):
+            if self._check is not None: self._check(name, o)
+            self._items[name] = o
+            return o
+        return deco(obj) if obj is not None else deco
+
+    def __getitem__(self, name):
+        self._load()
+        if name not in self._items:
+            raise UnknownName(f"unknown {self.kind} {name!r}; registered are {', '.join(sorted(self._items)) or '(none)'}")
+        return self._items[name]
+    def get(self, name, default=None):
+        "The entry registered as `name`, or `default`."
+        self._load(); return self._items.get(name, default)
+    def names(self, where: Callable | None = None) -> list:
+        "Registered names, sorted; `where(obj)` keeps only some (e.g. the classification datasets)."
+        self._load(); return sorted(n for n, o in self._items.items() if where is None or where(o))
+    def check(self, name, where: str) -> str:
+        "`name` if registered, else a `UserError` that says where the name came from and lists the registered ones."
+        if name not in self: raise UnknownName(f"{where}={name!r}: unknown {self.kind}; registered are {', '.join(self.names())}")
+        return name
+    def unregister(self, name: str):
+        "Remove `name` (for notebooks and tests that register a throw-away entry)."
+        self._items.pop(name, None)
+    def items(self): self._load(); return self._items.items()
+    def keys(self): self._load(); return self._items.keys()
+    def __contains__(self, name): self._load(); return name in self._items
+    def __iter__(self): return iter(self.names())
+    def __len__(self): self._load(); return len(self._items)
+    def __repr__(self): return f"Registry({self.kind!r}: {', '.join(self.names())})"
 
 # %% ../nbs/00b_utils.ipynb #41e92f66
 def _strip_json_comments(text: str) -> str:

@@ -174,7 +174,7 @@ case("hn-adapter-no-text", "usage", "hypernet adapter --model {hn}/final --out {
 
 # --- heads probe
 P = "heads probe --model {tiny} --task sst2 --n-train 16 --n-test 8 --output {d}/probes_new"
-case("probe-task", "usage", "heads probe --task imagenet --output {d}/p", "invalid choice: 'imagenet'")
+case("probe-task", "error", "heads probe --task imagenet --output {d}/p", "--task='imagenet': unknown dataset; registered are ag_news")
 case("probe-layer-past-last", "error", P + " --layers 0,7", "layers [7]: this model has hidden_states 0..2")
 case("probe-layer-too-negative", "error", P + " --layers -4", "layers [-4]")
 case("probe-layers-text", "error", P + " --layers first,last", "--layers 'first,last': expected comma-separated integers")

@@ -7,7 +7,7 @@ from taskweaver.utils import load_state
 
 SCRIPT = """
 import sys, torch
-from taskweaver.train import train_toy
+from taskweaver.testutils import train_toy
 model, res = train_toy(sys.argv[1], max_steps=40, step_sleep=float(sys.argv[2]))
 from safetensors.torch import save_file
 save_file({'w': model.lin.weight.detach()}, sys.argv[1] + '/final.safetensors')

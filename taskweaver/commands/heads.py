@@ -17,7 +17,8 @@ def _heads_args(p):
     sub = p.add_subparsers(dest="heads_command", metavar="ACTION")
     s = sub.add_parser("probe", help="linear probes on every layer (one forward pass per batch)")
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
-    s.add_argument("--task", required=True, choices=["sst2", "ag_news", "wikitext"], help="probe dataset")
+    s.add_argument("--task", required=True, help="a registered dataset: classification ones (sst2, ag_news, …) are probed for their "
+                   "classes, text ones (wikitext, tinystories) for the next token")
     s.add_argument("--output", required=True, help="folder for probe_results.csv and probe_results.json")
     add_run_flags(s, "--output", "recompute into --output when it holds probes with the same settings")
     s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
@@ -34,6 +35,8 @@ def _heads_args(p):
         import torch
         from taskweaver.heads.probes import probe_all_layers
         from taskweaver.models import load_base_model
+        from taskweaver.data import PROCESSORS
+        PROCESSORS.check(a.task, "--task")
         if a.threads: torch.set_num_threads(a.threads)
         try: layers = [int(x) for x in a.layers.split(",")] if a.layers else None
         except ValueError: raise UserError(f"--layers {a.layers!r}: expected comma-separated integers such as 0,4,-1") from None

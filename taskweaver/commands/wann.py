@@ -37,7 +37,7 @@ def _wann_args(p):
     b.add_argument("--preset", default=None, help="debug, classification_small, classification_large, generation_small, generation_large")
     b.add_argument("--config", default=None, help="a YAML/JSON config applied over the preset")
     b.add_argument("--output", default="./results", help="output folder (one subfolder per task)")
-    b.add_argument("--dataset", default=None, help="sst2, ag_news, imdb (classification); tiny_stories, wikitext (generation)")
+    b.add_argument("--dataset", default=None, help="a registered dataset: classification ones (sst2, ag_news, imdb, …) or text ones (tiny_stories, wikitext, …) for generation")
     b.add_argument("--generations", type=int, default=None, help="override evolution.num_generations")
     b.add_argument("--population", type=int, default=None, help="override evolution.population_size")
     b.add_argument("--workers", type=int, default=None, help="evaluate the population in this many processes")

@@ -25,17 +25,12 @@ SPECIALS = ["<|endoftext|>", "[PAD]", "[MASK]"]
 def load_stories(max_stories: int | None = None) -> list:
     "TinyStories texts from the vendored sample (`taskweaver.data`)."
     from taskweaver.data import get_processor
-    rows = get_processor("tinystories").load(split="train")
-    return [r["text"] for r in rows[:max_stories]]
+    return get_processor("tinystories").texts("train")[:max_stories]
 
 def train_tokenizer(texts: list, vocab_size: int = 1024):
-    "A byte-level BPE tokenizer (`tokenizers`) trained on `texts`, with `<|endoftext|>`, `[PAD]`, `[MASK]`."
-    from tokenizers import Tokenizer, models, trainers, pre_tokenizers, decoders
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer, tok.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
-    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS, show_progress=False,
-                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    return tok
+    "A byte-level BPE tokenizer (`taskweaver.data.train_bpe`) trained on `texts`, with `<|endoftext|>`, `[PAD]`, `[MASK]`."
+    from taskweaver.data import train_bpe
+    return train_bpe(texts, vocab_size, SPECIALS)
 
 def token_streams(tok, texts: list, val_fraction: float = 0.1) -> tuple:
     "Train and validation token streams (stories joined by `<|endoftext|>`; the last `val_fraction` of stories is validation)."

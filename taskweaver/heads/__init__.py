@@ -6,9 +6,9 @@
 __all__ = []
 
 # %% ../../nbs/heads/29_api.ipynb #a3d525d5
-from .config import HeadConfig, LOSS_FCTS, ACTIVATIONS, masked_mse, check_head_config, check_labels, model_dims
-from .model import (MLPHead, HeadedModel, HeadedModelOutput, HeadedModelGenerateOutput, load_headed,
+from .config import HeadConfig, HEAD_TYPES, LOSS_FCTS, ACTIVATIONS, masked_mse, check_head_config, check_labels, model_dims
+from .model import (Head, MLPHead, LayerNormLinearHead, HeadedModel, HeadedModelOutput, HeadedModelGenerateOutput, load_headed,
                                     save_heads, read_head_configs, load_head_weights, last_token_index)
 from .lora import create_headed_qlora, load_lora_with_heads, qlora_available, all_block_linear_names
-from .probes import (PROBE_TASKS, probe_data, extract_features, LinearProbe, fit_linear_probe, ProbeResults,
+from .probes import (probe_data, extract_features, LinearProbe, fit_linear_probe, ProbeResults,
                                      probe_all_layers, sklearn_parity)

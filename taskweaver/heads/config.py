@@ -9,11 +9,12 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
 from torch import nn
-from ..utils import strict_from_dict
+from ..utils import strict_from_dict, Registry
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['LOSS_FCTS', 'ACTIVATIONS', 'masked_mse', 'HeadConfig', 'model_dims', 'check_head_config', 'check_labels']
+__all__ = ['LOSS_FCTS', 'HEAD_TYPES', 'ACTIVATIONS', 'masked_mse', 'HeadConfig', 'model_dims', 'check_head_config',
+           'check_labels']
 
 # %% ../../nbs/heads/20_config.ipynb #c767f8d6
 def masked_mse(preds: torch.Tensor, # predictions, same shape as `labels`
@@ -31,6 +32,8 @@ LOSS_FCTS = {  # name -> loss(preds, labels); the names of transformer-heads
     "bce": lambda p, y: F.binary_cross_entropy(p, y.to(p.dtype)),   # p are probabilities (use output_activation="sigmoid")
     "bce_with_logits": lambda p, y: F.binary_cross_entropy_with_logits(p, y.to(p.dtype)),
 }
+
+HEAD_TYPES = Registry("head type", autoload="taskweaver.heads.model")   # name -> Head subclass; built-ins in taskweaver.heads.model
 
 ACTIVATIONS = {  # name -> module applied to the head's last layer
     "linear": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "gelu": nn.GELU,
@@ -58,6 +61,7 @@ class HeadConfig:
     loss_weight: float = 1.0           # total loss = sum of loss_weight * loss over heads
     ignore_pads: bool | None = None    # drop pad positions from the loss; None = not is_causal_lm
     block_gradients: bool = False      # detach the hidden state: the head does not train the base model
+    head_type: str = "mlp"             # a registered head type (`HEAD_TYPES`): "mlp" (linear probe / MLP), "ln_linear", …
 
     def __post_init__(self):
         if self.target is None: self.target = self.name
@@ -70,6 +74,7 @@ class HeadConfig:
         if self.output_activation not in ACTIVATIONS:
             raise ValueError(f"head {self.name!r}: unknown output_activation={self.output_activation!r}; "
                              f"allowed are {', '.join(ACTIVATIONS)}")
+        HEAD_TYPES.check(self.head_type, f"head {self.name!r}: head_type")
         if self.num_layers < 1: raise ValueError(f"head {self.name!r}: num_layers={self.num_layers} must be >= 1")
         if self.num_layers > 1 and self.hidden_size < 1:
             raise ValueError(f"head {self.name!r}: num_layers={self.num_layers} needs hidden_size >= 1 (got {self.hidden_size})")

@@ -13,20 +13,29 @@ from torch import nn
 from transformers import AutoModelForCausalLM
 from transformers.utils import ModelOutput
 from transformers.modeling_outputs import CausalLMOutputWithPast
-from .config import HeadConfig, ACTIVATIONS, LOSS_FCTS, model_dims, check_head_config, check_labels
+from .config import HeadConfig, HEAD_TYPES, ACTIVATIONS, LOSS_FCTS, model_dims, check_head_config, check_labels
 
 # %% auto #0
-__all__ = ['MLPHead', 'HeadedModelOutput', 'HeadedModelGenerateOutput', 'last_token_index', 'HeadedModel', 'save_heads',
-           'read_head_configs', 'load_head_weights', 'load_headed']
+__all__ = ['Head', 'MLPHead', 'LayerNormLinearHead', 'HeadedModelOutput', 'HeadedModelGenerateOutput', 'last_token_index',
+           'HeadedModel', 'save_heads', 'read_head_configs', 'load_head_weights', 'load_headed']
 
 # %% ../../nbs/heads/21_model.ipynb #3710f510
-class MLPHead(nn.Module):
-    "A linear probe (`num_layers=1`) or an MLP with ReLU between layers, then the output activation."
+class Head(nn.Module):
+    "Base of every head type: built from `(HeadConfig, num_outputs)`, maps `[..., in_size]` to `[..., num_outputs]`."
     def __init__(self, hc: HeadConfig, # the head's configuration
                  num_outputs: int, # resolved number of outputs (vocabulary size when hc.num_outputs is None)
                 ):
-        super().__init__()
-        self.config = hc
+        super().__init__(); self.config = hc
+
+    def set_requires_grad(self, flag: bool):
+        "Turn gradients of the head's parameters on or off."
+        for p in self.parameters(): p.requires_grad_(flag)
+
+@HEAD_TYPES.register("mlp")
+class MLPHead(Head):
+    "A linear probe (`num_layers=1`) or an MLP with ReLU between layers, then the output activation (transformer-heads' head)."
+    def __init__(self, hc: HeadConfig, num_outputs: int):
+        super().__init__(hc, num_outputs)
         sizes = [hc.in_size] + [hc.hidden_size] * (hc.num_layers - 1) + [num_outputs]
         layers = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -37,11 +46,19 @@ class MLPHead(nn.Module):
         self.layers = nn.Sequential(*layers)
         self.set_requires_grad(hc.trainable)
 
-    def set_requires_grad(self, flag: bool):
-        "Turn gradients of the head's parameters on or off."
-        for p in self.parameters(): p.requires_grad_(flag)
-
     def forward(self, x): return self.layers(x)
+
+# %% ../../nbs/heads/21_model.ipynb #86071956
+@HEAD_TYPES.register("ln_linear")
+class LayerNormLinearHead(Head):
+    "LayerNorm (no affine) of the hidden state, then one linear layer and the output activation: a scale-free probe."
+    def __init__(self, hc: HeadConfig, num_outputs: int):
+        super().__init__(hc, num_outputs)
+        self.norm = nn.LayerNorm(hc.in_size, elementwise_affine=False)
+        self.linear = nn.Linear(hc.in_size, num_outputs, bias=hc.output_bias)
+        self.act = ACTIVATIONS[hc.output_activation]()
+        self.set_requires_grad(hc.trainable)
+    def forward(self, x): return self.act(self.linear(self.norm(x)))
 
 # %% ../../nbs/heads/21_model.ipynb #e2964104
 # The backbone's KV cache is called `cache` in transformers' outputs and forward arguments since 5.x (before: `past_key_values`)
@@ -96,7 +113,7 @@ class HeadedModel(nn.Module):
             hc = hc if isinstance(hc, HeadConfig) else HeadConfig.from_dict(hc)
             if hc.name in self.head_configs: raise ValueError(f"two heads are named {hc.name!r}")
             self.head_configs[hc.name] = check_head_config(hc, nl, hs, name)
-            self.heads[hc.name] = MLPHead(hc, hc.num_outputs or vs)
+            self.heads[hc.name] = HEAD_TYPES[hc.head_type](hc, hc.num_outputs or vs)
             if hc.name == "lm_head": self._init_from_lm_head(self.heads[hc.name])
         self.adaptive_loss, self.adaptive_warmup = adaptive_loss, adaptive_warmup
         self.adaptive_collect = {n: _Welford() for n in self.head_configs}
@@ -106,8 +123,10 @@ class HeadedModel(nn.Module):
     def _init_from_lm_head(self, head):
         "Copy the pretrained LM head into a head named `lm_head` (a baseline probe of the last layer)."
         lm = self.model.get_output_embeddings()
-        lin = head.layers[0]
-        if len(head.layers) == 2 and lm is not None and lin.weight.shape == lm.weight.shape:
+        layers = getattr(head, "layers", None)   # a one-layer `mlp` head: Linear, then the output activation
+        if not (isinstance(layers, nn.Sequential) and len(layers) == 2 and isinstance(layers[0], nn.Linear)): return
+        lin = layers[0]
+        if lm is not None and lin.weight.shape == lm.weight.shape:
             with torch.no_grad():
                 lin.weight.copy_(lm.weight)
                 if lin.bias is not None and getattr(lm, "bias", None) is not None: lin.bias.copy_(lm.bias)

@@ -17,29 +17,20 @@ from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_wr
 from ..runs import open_run, check_run
 
 # %% auto #0
-__all__ = ['PROBE_TASKS', 'probe_data', 'extract_features', 'LinearProbe', 'fit_linear_probe', 'ProbeResults', 'probe_all_layers',
+__all__ = ['probe_data', 'extract_features', 'LinearProbe', 'fit_linear_probe', 'ProbeResults', 'probe_all_layers',
            'sklearn_parity']
 
 # %% ../../nbs/heads/23_probes.ipynb #f5b02d35
-PROBE_TASKS = {  # dataset -> (kind, train split, test split)
-    "sst2": ("classification", "train", "validation"),
-    "ag_news": ("classification", "train", "test"),
-    "wikitext": ("next_token", "validation", "test"),
-}
-
-def probe_data(dataset: str, # one of PROBE_TASKS
+def probe_data(dataset: str, # a registered dataset (`taskweaver.data.PROCESSORS`)
                split: str, # a split of that dataset
                n: int | None = None, # keep a seeded random subset of n rows
                seed: int = 0,
               ) -> tuple:
-    "`(texts, labels, label_names)` of a vendored dataset through `taskweaver.data` (labels None for next-token data)."
-    from taskweaver.data import get_processor, SST2_LABELS, AG_NEWS_LABELS, AGNewsProcessor
-    if dataset not in PROBE_TASKS: raise ValueError(f"dataset={dataset!r}: allowed are {', '.join(PROBE_TASKS)}")
-    rows = get_processor(dataset).load(split=split)
-    if n is not None and n < len(rows): rows = random.Random(seed).sample(rows, n)
-    if dataset == "sst2": return [r["sentence"].strip() for r in rows], [int(r["label"]) for r in rows], list(SST2_LABELS)
-    if dataset == "ag_news": return [AGNewsProcessor.text(r) for r in rows], [AGNewsProcessor.label(r) for r in rows], list(AG_NEWS_LABELS)
-    return [r["text"] for r in rows], None, None
+    "`(texts, labels, label_names)`: the dataset's classification view, or its texts with labels None (next-token probes)."
+    from taskweaver.data import get_processor
+    p = get_processor(dataset)
+    if p.label_names: return tuple(p.classification(split, n, seed))
+    return p.texts(split, n, seed), None, None
 
 # %% ../../nbs/heads/23_probes.ipynb #1402882a
 def _fingerprint(model) -> str:
@@ -185,7 +176,7 @@ def _layer_metrics(task, layer, probe, X, y, split):
             dict(task=task, layer=layer, metric="loss", split=split, value=float(F.cross_entropy(lg, y)))]
 
 def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load_base_model`
-                     dataset, # "sst2" | "ag_news" | "wikitext", or {"train": (texts, labels), "test": (texts, labels)}
+                     dataset, # a registered dataset ("sst2", "ag_news", "wikitext", …), or {"train": (texts, labels), "test": (texts, labels)}
                      task: str | None = None, # "classification" | "next_token"; None = from the dataset
                      tokenizer=None, # needed when `model` is a module
                      n_train: int = 512, n_test: int = 256, # rows per split (next_token: texts)
@@ -205,6 +196,9 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
     ints = dict(n_train=n_train, n_test=n_test, batch_size=batch_size, max_length=max_length, max_iter=max_iter, top_k=top_k, max_positions=max_positions)
     check_ranges(ints, {k: ">=1" for k in ints})
     if not (isinstance(C, (int, float)) and C > 0 and math.isfinite(C)): raise UserError(f"C={C!r}: the inverse regularisation strength must be > 0")
+    if isinstance(dataset, str):
+        from taskweaver.data import PROCESSORS
+        PROCESSORS.check(dataset, "dataset")
     if output is not None and not resume: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
     if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
     if tokenizer is None: raise UserError("pass the tokenizer of the model")
@@ -225,8 +219,8 @@ def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names
     from taskweaver.models import cache_dir as tw_cache
     name = dataset if isinstance(dataset, str) else "custom"
     if isinstance(dataset, str):
-        if dataset not in PROBE_TASKS: raise ValueError(f"dataset={dataset!r}: allowed are {', '.join(PROBE_TASKS)} or a dict of splits")
-        kind, tr, te = PROBE_TASKS[dataset]
+        from taskweaver.data import get_processor
+        p = get_processor(dataset); kind, (tr, te) = "classification" if p.label_names else "next_token", p.splits
         tr_t, tr_y, label_names = probe_data(dataset, tr, n_train, seed); te_t, te_y, _ = probe_data(dataset, te, n_test, seed)
     else:
         kind = "classification"; (tr_t, tr_y), (te_t, te_y) = dataset["train"], dataset["test"]

@@ -7,7 +7,7 @@ __all__ = []
 
 # %% ../../nbs/paramgen/59_api.ipynb #7deedd4d
 from .zoo import (ZooConfig, collect_zoo, HeldOut, load_zoo, load_checkpoint, save_checkpoint, read_metadata,
-                                     build_lora_model, candidate_labels)
+                                     build_lora_model)
 from .prompts import (dataset_prompts, file_prompts, make_prompt_groups, prepare_prompts, read_prompt_groups,
                                          write_prompt_groups, read_prompt_lines)
 from .tokenizer import ParamLayout, ParamTokenizer

@@ -10,14 +10,14 @@ from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from ..data import get_processor, DataCollatorWithPromptLengths, SST2_LABELS, AG_NEWS_LABELS
+from ..data import get_processor, DataCollatorWithPromptLengths
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
 from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError
 from ..runs import open_run, check_run
 
 # %% auto #0
-__all__ = ['CKPT_SUFFIXES', 'ZooConfig', 'candidate_labels', 'gold_label', 'HeldOut', 'save_checkpoint', 'read_metadata',
-           'load_checkpoint', 'load_zoo', 'build_lora_model', 'collect_zoo']
+__all__ = ['CKPT_SUFFIXES', 'ZooConfig', 'HeldOut', 'save_checkpoint', 'read_metadata', 'load_checkpoint', 'load_zoo',
+           'build_lora_model', 'collect_zoo']
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #ded34c41
 @dataclass
@@ -53,22 +53,6 @@ class ZooConfig:
     def name(self) -> str: return (self.dataset_config or self.dataset).lower()
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #a6c6cb33
-def candidate_labels(dataset: str, row: dict) -> list | None:
-    "The answer strings a classification row chooses from (None for open-ended datasets)."
-    if dataset == "arc":
-        q = row["question"]
-        return [c["label"] for c in q["choices"]] if isinstance(q, dict) else list(row["choices"]["label"])
-    if dataset == "sst2": return list(SST2_LABELS)
-    if dataset == "ag_news": return list(AG_NEWS_LABELS)
-    return None
-
-def gold_label(dataset: str, row: dict) -> str | None:
-    "The correct answer string of a classification row."
-    if dataset == "arc": return row["answerKey"]
-    if dataset == "sst2": return SST2_LABELS[int(row["label"])]
-    if dataset == "ag_news": return AG_NEWS_LABELS[int(row["label"]) - (1 if "title" in row else 0)]
-    return None
-
 class HeldOut:
     "Tokenized held-out rows of one dataset with their candidate first-token ids, for NLL and accuracy."
     def __init__(self, dataset: str, tokenizer, rows: list, max_length: int = 192, dataset_config=None):
@@ -80,8 +64,8 @@ class HeldOut:
         first = lambda s: tokenizer(" " + s, add_special_tokens=False)["input_ids"][0]
         self.cands = []
         for r in rows:
-            labels = candidate_labels(dataset, r)
-            self.cands.append(None if labels is None else ([first(l) for l in labels], labels.index(gold_label(dataset, r))))
+            labels = self.proc.choices(r)   # the dataset's candidate answers (None: free text)
+            self.cands.append(None if labels is None else ([first(l) for l in labels], labels.index(self.proc.answer(r))))
 
     @classmethod
     def load(cls, dataset, tokenizer, n=64, split="validation", dataset_config=None, max_length=192):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .config import WEIGHT_SAMPLES, ModelConfig, BaselineConfig
+from .config import WEIGHT_SAMPLES, ModelConfig, BaselineConfig, MUTATIONS
 from .genome import TransformerGenome, validate_genome
 from .model import SharedWeightTransformer
 from .evaluate import SharedWeightEvaluator, collect_examples
@@ -22,17 +22,13 @@ __all__ = ['drop_layer', 'drop_head', 'StandardTransformer', 'evaluate_standard'
 
 # %% ../../nbs/wann/36_benchmark.ipynb #65890575
 def drop_layer(g: TransformerGenome, i: int) -> TransformerGenome:
-    "A copy of `g` without layer `i` (0-based); skips through it are removed, later ones renumbered."
-    c = g.copy(); c.layers.pop(i)
-    c.skips = [(s - (s > i + 1), d - (d > i + 1)) for s, d in c.skips if i + 1 not in (s, d)]
-    c.skips = [s for s in c.skips if s[0] < s[1]]
+    "A copy of `g` without layer `i` (0-based): the `remove_layer` mutation at that site (skips through it go, later ones are renumbered)."
+    c = g.copy(); MUTATIONS["remove_layer"](c, None, None, at=i)
     return validate_genome(c)
 
 def drop_head(g: TransformerGenome, layer: int, head: int) -> TransformerGenome:
-    "A copy of `g` with head `head` of layer `layer` disconnected (its mask columns zeroed)."
-    c = g.copy(); l = c.layers[layer]; sl = slice(head * c.head_dim, (head + 1) * c.head_dim)
-    for n in ("q", "k", "v"): getattr(l, n)[:, sl] = 0
-    l.o[sl] = 0
+    "A copy of `g` without head `head` of layer `layer`: the `remove_head` mutation at that site."
+    c = g.copy(); MUTATIONS["remove_head"](c, None, None, at=(layer, head))
     return validate_genome(c)
 
 # %% ../../nbs/wann/36_benchmark.ipynb #87d1f3da

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Callable
 import torch
 import yaml
-from ..utils import strict_from_dict, check_ranges, UserError
+from ..utils import strict_from_dict, check_ranges, UserError, Registry
 
 # %% auto #0
-__all__ = ['WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig', 'DataConfig',
-           'BaselineConfig', 'WannConfig', 'load_config']
+__all__ = ['MUTATIONS', 'WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig',
+           'DataConfig', 'BaselineConfig', 'WannConfig', 'load_config']
 
 # %% ../../nbs/wann/30_config.ipynb #a61eaa51
 class ActivationType(str, Enum):
@@ -45,6 +45,9 @@ class ActivationRegistry:
     def names(self) -> list: return list(_ACTIVATIONS)
 
 # %% ../../nbs/wann/30_config.ipynb #33c01c15
+# name -> operator(genome, model_config, rng, token_p=None, at=None) -> changed?; the built-ins are in taskweaver.wann.genome
+MUTATIONS = Registry("mutation operator", autoload="taskweaver.wann.genome")
+
 WEIGHT_SAMPLES = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]   # WANN's shared-weight values
 
 @dataclass
@@ -76,6 +79,12 @@ class EvolutionConfig:
         if self.selection_strategy != "nsga2": raise ValueError(f"selection_strategy={self.selection_strategy!r}: allowed are 'nsga2'")
         if not self.weight_samples: raise ValueError("weight_samples is empty; give at least one shared weight, e.g. [-2, -1, -0.5, 0.5, 1, 2]")
         if not 0 <= self.mutation_rate < 1: raise ValueError(f"mutation_rate={self.mutation_rate}: must be in [0, 1)")
+        for k, v in self.mutation_weights.items():
+            MUTATIONS.check(k, "evolution.mutation_weights")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+                raise UserError(f"evolution.mutation_weights.{k}={v!r}: must be a number >= 0")
+        if not any(v > 0 for v in self.mutation_weights.values()):
+            raise UserError("evolution.mutation_weights: no operator has a weight > 0; give at least one, e.g. add_connection: 1")
         check_ranges(self, dict(eval_examples=">=1", eval_batch_size=">=1", num_workers=">=1", connection_objective_prob="[0,1]",
                                 token_frequency_power=">=0"), "evolution.")
 

@@ -15,7 +15,7 @@ from .model import SharedWeightTransformer
 from .evaluate import SharedWeightEvaluator, collect_examples, score_model
 
 # %% auto #0
-__all__ = ['LABELS', 'WeightSensitivityDashboard', 'ParetoDashboard', 'load_run', 'demo_run']
+__all__ = ['WeightSensitivityDashboard', 'ParetoDashboard', 'load_run', 'demo_run']
 
 # %% ../../nbs/wann/38_dashboards.ipynb #2a466719
 class WeightSensitivityDashboard:
@@ -123,7 +123,7 @@ def load_run(run_dir: str | Path) -> dict:
     if not (d/"history.json").exists(): raise FileNotFoundError(f"{d} has no history.json; is it a run_wann output folder?")
     cfg = load_config(config_path=d/"config.yaml"); data = load_task_data(cfg)   # the tokenizer training is deterministic
     return dict(best=TransformerGenome.from_dict(json.loads((d/"best_genome.json").read_text())), history=json.loads((d/"history.json").read_text()),
-                config=cfg, test=data["test"], tokenizer=data["tokenizer"])
+                config=cfg, test=data["test"], tokenizer=data["tokenizer"], label_names=data["label_names"])
 
 def demo_run(generations: int = 4, dataset: str = "sst2") -> dict:
     "A quick search on real data with the `debug` preset, for dashboards opened without a run folder."
@@ -134,6 +134,4 @@ def demo_run(generations: int = 4, dataset: str = "sst2") -> dict:
     data = load_task_data(cfg)
     eng = EvolutionEngine(cfg.evolution, model_config=cfg.model, verbose=False)
     best = eng.evolve(data["train"], cfg.task_type)
-    return dict(best=best, history=eng.history, config=cfg, test=data["test"], tokenizer=data["tokenizer"])
-
-LABELS = {"sst2": ["negative", "positive"], "imdb": ["negative", "positive"], "ag_news": ["World", "Sports", "Business", "Sci/Tech"]}
+    return dict(best=best, history=eng.history, config=cfg, test=data["test"], tokenizer=data["tokenizer"], label_names=data["label_names"])

@@ -8,7 +8,8 @@ import random, warnings
 from pathlib import Path
 import torch
 from torch.utils.data import Dataset, DataLoader
-from tokenizers import Tokenizer, models, trainers, pre_tokenizers, normalizers, decoders
+from tokenizers import Tokenizer
+from ..utils import UserError
 
 # %% auto #0
 __all__ = ['WannTokenizer', 'TokenDataset', 'DatasetRegistry', 'synthetic_classification', 'load_classification_data',
@@ -23,13 +24,9 @@ class WannTokenizer:
     def train(cls, texts: list, # training texts
               vocab_size: int = 500) -> "WannTokenizer":
         "Fit a lower-cased BPE tokenizer with at most `vocab_size` tokens."
-        if not texts: raise ValueError("cannot train a tokenizer on an empty list of texts")
-        if vocab_size < 16: raise ValueError(f"vocab_size={vocab_size}: must be >= 16")
-        tok = Tokenizer(models.BPE(unk_token="[UNK]"))
-        tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
-        tok.pre_tokenizer = pre_tokenizers.Metaspace(); tok.decoder = decoders.Metaspace()
-        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=cls.specials, show_progress=False))
-        return cls(tok)
+        from taskweaver.data import train_bpe
+        if vocab_size < 16: raise UserError(f"vocab_size={vocab_size}: must be >= 16")
+        return cls(train_bpe(texts, vocab_size, cls.specials, byte_level=False, lowercase=True, unk="[UNK]"))
     @property
     def vocab_size(self) -> int: return self.tok.get_vocab_size()
     def encode(self, texts: list, max_length: int, bos: bool = False) -> tuple:
@@ -61,11 +58,19 @@ class TokenDataset(Dataset):
         return d
 
 class DatasetRegistry:
-    "Names of the datasets the WANN loaders know."
-    CLASSIFICATION = {"imdb": 2, "sst2": 2, "ag_news": 4}
-    GENERATION = ["wikitext", "tiny_stories"]
+    "The seed's view of the datasets the WANN loaders know: every classification and text dataset of `taskweaver.data`'s registry."
     @classmethod
-    def list_datasets(cls) -> dict: return dict(classification=list(cls.CLASSIFICATION), generation=list(cls.GENERATION))
+    def list_datasets(cls) -> dict:
+        from taskweaver.data import classification_datasets, text_datasets
+        return dict(classification=classification_datasets(), generation=text_datasets())
+
+def _processor(name: str, kind: str):
+    "The registered dataset `name` (`tiny_stories` is the seed's spelling of `tinystories`), checked to be of `kind`."
+    from taskweaver.data import get_processor, classification_datasets, text_datasets   # imported here: `datasets` is slow to import
+    name = "tinystories" if name == "tiny_stories" else name
+    names = classification_datasets() if kind == "classification" else text_datasets()
+    if name not in names: raise UserError(f"unknown {kind} dataset {name!r}; available: {', '.join(names)}")
+    return get_processor(name)
 
 def _loud(msg: str):
     warnings.warn("\n" + "!" * 78 + f"\n!! SYNTHETIC DATA: {msg}\n" + "!" * 78, stacklevel=3)
@@ -82,40 +87,30 @@ def synthetic_classification(n: int = 400, num_classes: int = 2, seed: int = 0) 
         texts.append(" ".join(rng.choice(_WORDS[c % 4] if rng.random() < 0.4 else _FILL) for _ in range(rng.randint(6, 16)))); labels.append(c)
     return texts, labels
 
-def _classification_rows(name: str, split: str) -> tuple:
-    from taskweaver import data as twdata   # imported here: `datasets` is slow to import
-    if name == "sst2":
-        rows = twdata.get_processor("sst2").load(split=split)
-        return [r["sentence"].strip() for r in rows], [int(r["label"]) for r in rows]
-    if name == "ag_news":
-        p = twdata.get_processor("ag_news"); rows = p.load(split=split)
-        return [p.text(r) for r in rows], [p.label(r) for r in rows]
-    if name == "imdb":
-        import datasets
-        ds = datasets.load_dataset("imdb", split=split)
-        return list(ds["text"]), list(ds["label"])
-    raise ValueError(f"unknown classification dataset {name!r}; available: {', '.join(DatasetRegistry.CLASSIFICATION)}")
+def _classification_rows(name: str, held_out: bool) -> tuple:
+    "`(texts, labels)` of the dataset's training split, or of its held-out split."
+    p = _processor(name, "classification")
+    x, y, _ = p.classification(p.splits[held_out])
+    return x, y
 
 def _subset(texts, labels, n, seed):
     idx = list(range(len(texts))); random.Random(seed).shuffle(idx)
     idx = idx[:n] if n is not None else idx
     return [texts[i] for i in idx], [labels[i] for i in idx]
 
-def load_classification_data(dataset_name: str = "sst2", # imdb | sst2 | ag_news
+def load_classification_data(dataset_name: str = "sst2", # a classification dataset of the registry: sst2, ag_news, imdb, …
                              vocab_size: int = 500, max_length: int = 128,
                              subset_size: int | None = 1000, # training rows (None = all)
                              test_size: int | None = None, # held-out rows (None = all)
                              batch_size: int = 32, synthetic: bool = False, # use synthetic data on purpose
                              seed: int = 0) -> tuple:
     "`(train_loader, test_loader, num_classes)`; held-out = the dataset's test/dev split."
-    if dataset_name not in DatasetRegistry.CLASSIFICATION:
-        raise ValueError(f"unknown classification dataset {dataset_name!r}; available: {', '.join(DatasetRegistry.CLASSIFICATION)}")
-    k = DatasetRegistry.CLASSIFICATION[dataset_name]
+    k = len(_processor(dataset_name, "classification").label_names)
     if synthetic:
         _loud(f"synthetic={synthetic} was asked for; {dataset_name} is replaced by a keyword task")
         tr, te = synthetic_classification(subset_size or 400, k, seed), synthetic_classification(test_size or 200, k, seed + 1)
     else:
-        try: tr, te = _classification_rows(dataset_name, "train"), _classification_rows(dataset_name, "test")
+        try: tr, te = _classification_rows(dataset_name, False), _classification_rows(dataset_name, True)
         except (FileNotFoundError, ConnectionError, OSError) as e:
             _loud(f"{dataset_name} is not available here ({str(e).splitlines()[0][:200]}); using a synthetic keyword task instead. "
                   f"Offline, use sst2 or ag_news (vendored)")
@@ -146,12 +141,9 @@ def create_custom_classification_dataset(texts: list, labels: list, vocab_size: 
             DataLoader(ds(test_texts, test_labels), batch_size=batch_size), num_classes)
 
 # %% ../../nbs/wann/33_data.ipynb #96a3cc92
-def _generation_texts(name: str, split: str) -> list:
-    from taskweaver import data as twdata
-    if name in ("tiny_stories", "tinystories"): return [r["text"] for r in twdata.get_processor("tinystories").load(split=split)]
-    if name == "wikitext":
-        return [r["text"] for r in twdata.get_processor("wikitext").load(split="validation" if split == "train" else "test")]
-    raise ValueError(f"unknown generation dataset {name!r}; available: {', '.join(DatasetRegistry.GENERATION)}")
+def _generation_texts(name: str, held_out: bool) -> list:
+    p = _processor(name, "text")
+    return p.texts(p.splits[held_out])
 
 def _blocks(tok, texts, max_length, limit):
     stream = []
@@ -164,20 +156,19 @@ def _blocks(tok, texts, max_length, limit):
     ids = torch.tensor(stream[:n * max_length]).view(n, max_length)
     return ids, torch.ones_like(ids)
 
-def load_generation_data(dataset_name: str = "tiny_stories", # tiny_stories | wikitext
+def load_generation_data(dataset_name: str = "tiny_stories", # a text dataset of the registry: tiny_stories, wikitext, …
                          vocab_size: int = 300, max_length: int = 64,
                          subset_size: int | None = None, # training blocks (None = all)
                          test_size: int | None = None, batch_size: int = 32, synthetic: bool = False, seed: int = 0) -> tuple:
     "`(train_loader, test_loader)` of `max_length`-token blocks; TinyStories held-out = its last 10% of stories, WikiText = test."
-    if dataset_name not in DatasetRegistry.GENERATION + ["tinystories"]:
-        raise ValueError(f"unknown generation dataset {dataset_name!r}; available: {', '.join(DatasetRegistry.GENERATION)}")
+    _processor(dataset_name, "text")
     if synthetic:
         _loud(f"synthetic={synthetic} was asked for; {dataset_name} is replaced by repeated simple sentences")
         rng = random.Random(seed)
         mk = lambda n: [" ".join(f"the {a} sat on the {b} ." for a, b in [(rng.choice(["cat", "dog", "bird"]), rng.choice(["mat", "log", "bed"]))] * 3) for _ in range(n)]
         tr, te = mk(300), mk(60)
     else:
-        tr, te = _generation_texts(dataset_name, "train"), _generation_texts(dataset_name, "test")
+        tr, te = _generation_texts(dataset_name, False), _generation_texts(dataset_name, True)
     tr, te = [t for t in tr if t.strip()], [t for t in te if t.strip()]
     if not tr or not te: raise ValueError(f"dataset {dataset_name!r} is empty")
     tok = WannTokenizer.train(tr, vocab_size)

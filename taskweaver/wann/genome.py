@@ -7,10 +7,12 @@ from __future__ import annotations
 import copy, hashlib, json
 from dataclasses import dataclass, field
 import numpy as np
-from .config import ModelConfig, ActivationRegistry, ActivationType
+from .config import ModelConfig, ActivationRegistry, ActivationType, MUTATIONS
 
 # %% auto #0
-__all__ = ['LayerGene', 'TransformerGenome', 'GenomeError', 'validate_genome', 'random_genome', 'mutate']
+__all__ = ['LayerGene', 'TransformerGenome', 'GenomeError', 'validate_genome', 'random_genome', 'add_connection',
+           'remove_connection', 'reenable_connection', 'reassign_token', 'change_activation', 'add_node', 'remove_node',
+           'add_head', 'remove_head', 'add_layer', 'remove_layer', 'toggle_skip', 'mutate']
 
 # %% ../../nbs/wann/31_genome.ipynb #4b0d9a5b
 @dataclass
@@ -189,86 +191,128 @@ def _set(g, value_from, value_to, rng, token_p=None) -> bool:
     m[_cells(m, value_from, rng)] = value_to
     return True
 
+@MUTATIONS.register("add_connection")
+def add_connection(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Enable a disabled connection (embedding rows are picked ∝ `token_p`)."
+    return _set(g, 0, 1, rng, token_p)
+
+@MUTATIONS.register("remove_connection")
+def remove_connection(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Disable an enabled connection (-1: it may be re-enabled later)."
+    return _set(g, 1, -1, rng, token_p)
+
+@MUTATIONS.register("reenable_connection")
+def reenable_connection(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Re-enable a disabled connection (WANN's re-enable)."
+    return _set(g, -1, 1, rng, token_p)
+
+@MUTATIONS.register("reassign_token")
+def reassign_token(g, cfg, rng, token_p=None, at=None) -> bool:
+    "A block flip: one token's embedding row is disabled and re-drawn on `cfg.embed_connections` new dimensions."
+    row = g.embedding[_token(rng, g.vocab_size, token_p) if at is None else at]
+    row[row == 1] = -1; row[rng.choice(g.embed_dim, size=max(1, min(cfg.embed_connections, g.embed_dim)), replace=False)] = 1
+    return True
+
+@MUTATIONS.register("change_activation")
+def change_activation(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Give one feed-forward node another activation."
+    ls = [l for l in g.layers if l.acts]
+    if not ls: return False
+    l = ls[rng.integers(len(ls))]; i = rng.integers(len(l.acts))
+    l.acts[i] = str(rng.choice([a for a in ActivationRegistry().names() if a != l.acts[i]]))
+    return True
+
+@MUTATIONS.register("add_node")
+def add_node(g, cfg, rng, token_p=None, at=None) -> bool:
+    "WANN's add-node: a new feed-forward node on a path d_in → node → d_out, with a random activation."
+    ls = [l for l in g.layers if l.num_nodes < cfg.max_ffn_nodes]
+    if not ls: return False
+    l, D = ls[rng.integers(len(ls))], g.embed_dim
+    col = np.zeros((D, 1), np.int8); col[rng.integers(D)] = 1
+    row = np.zeros((1, D), np.int8); row[0, rng.integers(D)] = 1
+    l.ffn_in = np.concatenate([l.ffn_in, col], 1); l.ffn_out = np.concatenate([l.ffn_out, row], 0)
+    l.acts = l.acts + [str(rng.choice(ActivationRegistry().names()))]
+    return True
+
+@MUTATIONS.register("remove_node")
+def remove_node(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Delete one feed-forward node with its connections."
+    ls = [l for l in g.layers if l.num_nodes > 0]
+    if not ls: return False
+    l = ls[rng.integers(len(ls))]; i = rng.integers(l.num_nodes)
+    l.ffn_in = np.delete(l.ffn_in, i, 1); l.ffn_out = np.delete(l.ffn_out, i, 0); l.acts = l.acts[:i] + l.acts[i+1:]
+    return True
+
+@MUTATIONS.register("add_head")
+def add_head(g, cfg, rng, token_p=None, at=None) -> bool:
+    "A new attention head (sparse q, k, v, o masks) in a layer below `cfg.max_heads`."
+    ls = [l for l in g.layers if l.num_heads < cfg.max_heads]
+    if not ls: return False
+    l, D, hd, dens = ls[rng.integers(len(ls))], g.embed_dim, g.head_dim, _density(cfg)
+    for n in ("q", "k", "v"): setattr(l, n, np.concatenate([getattr(l, n), _sparse(rng, (D, hd), dens)], 1))
+    l.o = np.concatenate([l.o, _sparse(rng, (hd, D), dens)], 0)
+    return True
+
+@MUTATIONS.register("remove_head")
+def remove_head(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Delete one attention head; `at=(layer, head)` deletes that one (ablations)."
+    if at is None:
+        ls = [l for l in g.layers if l.num_heads > 0]
+        if not ls: return False
+        l = ls[rng.integers(len(ls))]; h = rng.integers(l.num_heads)
+    else: l, h = g.layers[at[0]], at[1]
+    cols = list(range(h * g.head_dim, (h + 1) * g.head_dim))
+    for n in ("q", "k", "v"): setattr(l, n, np.delete(getattr(l, n), cols, 1))
+    l.o = np.delete(l.o, cols, 0)
+    return True
+
+@MUTATIONS.register("add_layer")
+def add_layer(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Insert a fresh block (cfg.num_heads heads, cfg.ffn_nodes nodes) below `cfg.max_layers`; skips are renumbered."
+    if len(g.layers) >= cfg.max_layers: return False
+    i = int(rng.integers(len(g.layers) + 1))   # new layer becomes layer i+1
+    g.layers.insert(i, _new_layer(rng, g.embed_dim, g.head_dim, max(1, cfg.num_heads), cfg.ffn_nodes, _density(cfg)))
+    g.skips = [(s + (s > i), d + (d > i)) for s, d in g.skips]
+    return True
+
+@MUTATIONS.register("remove_layer")
+def remove_layer(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Delete a block (the search keeps at least one; `at=i` deletes block i, also the last one, for ablations); skips through it go."
+    if at is None:
+        if len(g.layers) <= 1: return False
+        i = int(rng.integers(len(g.layers)))
+    else: i = at
+    g.layers.pop(i)   # removes block i+1
+    g.skips = [(s - (s > i + 1), d - (d > i + 1)) for s, d in g.skips if i + 1 not in (s, d)]
+    g.skips = [s for s in g.skips if s[0] < s[1]]
+    return True
+
+@MUTATIONS.register("toggle_skip")
+def toggle_skip(g, cfg, rng, token_p=None, at=None) -> bool:
+    "Flip a block's attention or feed-forward residual, or add/remove a skip connection between blocks."
+    L = len(g.layers)
+    if rng.random() < 0.5 and L:
+        l = g.layers[rng.integers(L)]
+        if rng.random() < 0.5: l.attn_residual = not l.attn_residual
+        else: l.ffn_residual = not l.ffn_residual
+    else:
+        src = int(rng.integers(L + 1)); dst = int(rng.integers(src + 1, L + 2))
+        if (src, dst) in g.skips: g.skips.remove((src, dst))
+        else: g.skips.append((src, dst))
+    return True
+
 def mutate(g: TransformerGenome, # parent (not modified)
            cfg: ModelConfig, # size limits
-           weights: dict, # operator name -> relative probability
+           weights: dict, # registered operator name -> relative probability
            rng: np.random.Generator,
            token_p: np.ndarray | None = None, # probability of each token being the one an embedding mutation changes (None = uniform)
           ) -> tuple:
-    "One random mutation: `(child, operator_name)`."
+    "One random mutation by a registered operator (`MUTATIONS`): `(child, operator_name)`; an operator with nothing to change falls back to add_connection."
     c = g.copy(); c.fitness = {}
     ops = [k for k, v in weights.items() if v > 0]
     p = np.array([weights[k] for k in ops], float); p /= p.sum()
     op = str(rng.choice(ops, p=p))
-    acts = ActivationRegistry().names()
-    D, hd = c.embed_dim, c.head_dim
-    done = True
-    dens = _density(cfg)
-    if op == "add_connection": done = _set(c, 0, 1, rng, token_p)
-    elif op == "remove_connection": done = _set(c, 1, -1, rng, token_p)
-    elif op == "reenable_connection": done = _set(c, -1, 1, rng, token_p)
-    elif op == "reassign_token":   # a block flip: one token's embedding row is disabled and re-drawn on new dimensions
-        row = c.embedding[_token(rng, c.vocab_size, token_p)]
-        row[row == 1] = -1; row[rng.choice(D, size=max(1, min(cfg.embed_connections, D)), replace=False)] = 1
-    elif op == "change_activation":
-        ls = [l for l in c.layers if l.acts]
-        if ls:
-            l = ls[rng.integers(len(ls))]; i = rng.integers(len(l.acts))
-            l.acts[i] = str(rng.choice([a for a in acts if a != l.acts[i]]))
-        else: done = False
-    elif op == "add_node":   # WANN: a new node on a path d_in -> node -> d_out
-        ls = [l for l in c.layers if l.num_nodes < cfg.max_ffn_nodes]
-        if ls:
-            l = ls[rng.integers(len(ls))]
-            col = np.zeros((D, 1), np.int8); col[rng.integers(D)] = 1
-            row = np.zeros((1, D), np.int8); row[0, rng.integers(D)] = 1
-            l.ffn_in = np.concatenate([l.ffn_in, col], 1); l.ffn_out = np.concatenate([l.ffn_out, row], 0)
-            l.acts = l.acts + [str(rng.choice(acts))]
-        else: done = False
-    elif op == "remove_node":
-        ls = [l for l in c.layers if l.num_nodes > 0]
-        if ls:
-            l = ls[rng.integers(len(ls))]; i = rng.integers(l.num_nodes)
-            l.ffn_in = np.delete(l.ffn_in, i, 1); l.ffn_out = np.delete(l.ffn_out, i, 0); l.acts = l.acts[:i] + l.acts[i+1:]
-        else: done = False
-    elif op == "add_head":
-        ls = [l for l in c.layers if l.num_heads < cfg.max_heads]
-        if ls:
-            l = ls[rng.integers(len(ls))]
-            for n in ("q", "k", "v"): setattr(l, n, np.concatenate([getattr(l, n), _sparse(rng, (D, hd), dens)], 1))
-            l.o = np.concatenate([l.o, _sparse(rng, (hd, D), dens)], 0)
-        else: done = False
-    elif op == "remove_head":
-        ls = [l for l in c.layers if l.num_heads > 0]
-        if ls:
-            l = ls[rng.integers(len(ls))]; h = rng.integers(l.num_heads); cols = list(range(h * hd, (h + 1) * hd))
-            for n in ("q", "k", "v"): setattr(l, n, np.delete(getattr(l, n), cols, 1))
-            l.o = np.delete(l.o, cols, 0)
-        else: done = False
-    elif op == "add_layer":
-        if len(c.layers) < cfg.max_layers:
-            i = int(rng.integers(len(c.layers) + 1))   # new layer becomes layer i+1
-            c.layers.insert(i, _new_layer(rng, D, hd, max(1, cfg.num_heads), cfg.ffn_nodes, dens))
-            c.skips = [(s + (s > i), d + (d > i)) for s, d in c.skips]
-        else: done = False
-    elif op == "remove_layer":
-        if len(c.layers) > 1:
-            i = int(rng.integers(len(c.layers))); c.layers.pop(i)   # removes block i+1
-            c.skips = [(s - (s > i + 1), d - (d > i + 1)) for s, d in c.skips if i + 1 not in (s, d)]
-            c.skips = [s for s in c.skips if s[0] < s[1]]
-        else: done = False
-    elif op == "toggle_skip":
-        L = len(c.layers)
-        if rng.random() < 0.5 and L:
-            l = c.layers[rng.integers(L)]
-            if rng.random() < 0.5: l.attn_residual = not l.attn_residual
-            else: l.ffn_residual = not l.ffn_residual
-        else:
-            src = int(rng.integers(L + 1)); dst = int(rng.integers(src + 1, L + 2))
-            if (src, dst) in c.skips: c.skips.remove((src, dst))
-            else: c.skips.append((src, dst))
-    else: raise ValueError(f"unknown mutation {op!r}; allowed are add_connection, remove_connection, reenable_connection, reassign_token, "
-                           "add_node, remove_node, change_activation, add_head, remove_head, add_layer, remove_layer, toggle_skip")
-    for l in c.layers: l._hd = hd
-    if not done: _set(c, 0, 1, rng, token_p); op = "add_connection"
+    done = MUTATIONS[op](c, cfg, rng, token_p)
+    for l in c.layers: l._hd = c.head_dim
+    if not done: add_connection(c, cfg, rng, token_p); op = "add_connection"
     return validate_genome(c), op

@@ -23,14 +23,17 @@ __all__ = ['load_task_data', 'run_wann']
 
 # %% ../../nbs/wann/37_run.ipynb #ddb5dbec
 def load_task_data(cfg: WannConfig, seed: int = 0) -> dict:
-    "Train/test loaders, number of outputs and tokenizer for `cfg.task_type` and `cfg.data`."
+    "Train/test loaders, number of outputs, tokenizer and class names (None for generation) for `cfg.task_type` and `cfg.data`."
     d, m = cfg.data, cfg.model
+    names = None
     if cfg.task_type == "classification":
         tr, te, k = load_classification_data(d.dataset_name, m.vocab_size, m.max_length, d.subset_size, d.test_size, d.batch_size, d.synthetic, seed)
+        from taskweaver.data import get_processor
+        names = list(get_processor(d.dataset_name).label_names)
     else:
         tr, te = load_generation_data(d.dataset_name, m.vocab_size, m.max_length, d.subset_size, d.test_size, d.batch_size, d.synthetic, seed)
         k = m.vocab_size
-    return dict(train=tr, test=te, num_outputs=k, tokenizer=tr.dataset.tokenizer)
+    return dict(train=tr, test=te, num_outputs=k, tokenizer=tr.dataset.tokenizer, label_names=names)
 
 # %% ../../nbs/wann/37_run.ipynb #1bb25cfc
 def run_wann(cfg: WannConfig, # the whole configuration
