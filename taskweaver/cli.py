@@ -4,13 +4,14 @@
 
 # %% ../nbs/09_cli.ipynb #9c0362f2
 from __future__ import annotations
-import argparse, json, os, platform, sys, time
+import argparse, json, os, platform, sys, time, typing
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
+from .utils import _type_name
 
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'USER_ERRORS', 'subcommand', 'add_run_flags', 'load_commands', 'build_parser', 'error_line',
-           'is_user_error', 'main', 'info']
+           'is_user_error', 'main', 'config_flags', 'given_flags', 'merge_settings', 'config_from_flags', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -86,6 +87,96 @@ def main(argv: list | None = None) -> int:
 def _v(pkg: str) -> str:
     try: return version(pkg)
     except PackageNotFoundError: return "not installed"
+
+# %% ../nbs/09_cli.ipynb #372eaa1c
+def _scalar(t, flag):
+    "The argparse `type` of one annotation: `X | None` accepts none/null, `int | Literal['auto']` either, a list is comma-separated."
+    import typing, types
+    if typing.get_origin(t) in (typing.Union, types.UnionType):
+        alts = [a for a in typing.get_args(t) if a is not type(None)]
+        parsers, none_ok = [_scalar(a, flag) for a in alts], len(alts) < len(typing.get_args(t))
+        def parse(s):
+            if none_ok and s.lower() in ("none", "null"): return None
+            for f in parsers:
+                try: return f(s)
+                except (ValueError, TypeError, argparse.ArgumentTypeError): pass
+            raise argparse.ArgumentTypeError(f"invalid value {s!r}: expected {_type_name(t)}")
+        return parse
+    if typing.get_origin(t) is typing.Literal:
+        def literal(s):
+            if s in typing.get_args(t): return s
+            raise argparse.ArgumentTypeError(f"invalid choice: {s!r} (choose from {', '.join(map(repr, typing.get_args(t)))})")
+        return literal
+    if t in (int, float, str): return t
+    origin = typing.get_origin(t) or t
+    if origin in (list, tuple):
+        sub = (typing.get_args(t) or (str,))[0]
+        sub = sub if sub in (int, float) else str
+        return lambda s: [sub(x.strip()) for x in s.split(",") if x.strip()]
+    if origin is dict: return json.loads
+    return str
+
+def _leaves(cls, prefix=""):
+    "`(dotted name, annotation, default, help)` of every field, nested dataclass sections flattened."
+    import typing, dataclasses
+    from fastcore.docments import docments
+    hints, docs = typing.get_type_hints(cls), docments(cls)
+    for f in dataclasses.fields(cls):
+        if not f.init: continue
+        t = hints[f.name]
+        default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if dataclasses.is_dataclass(t): yield from _leaves(t, f"{prefix}{f.name}.")
+        else: yield f"{prefix}{f.name}", t, default, docs.get(f.name)
+
+def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
+                 cls, # the config dataclass
+                 aliases: dict | None = None, # dotted field -> extra flag spellings, e.g. {"output_dir": ["--output"]}
+                 skip: tuple = (), # fields without a flag (set by the command itself)
+                 title: str | None = None, # argument group title (default: the class name)
+                ) -> argparse.ArgumentParser:
+    "Add one flag per field of `cls` (its annotation gives the type, its comment the help); `config_from_flags` reads them back."
+    import typing
+    leaves = [l for l in _leaves(cls) if l[0] not in skip]
+    plain = [n.rsplit(".", 1)[-1] for n, *_ in leaves]
+    g = p.add_argument_group(title or f"settings ({cls.__name__})")
+    for name, t, default, doc in leaves:
+        short = name.rsplit(".", 1)[-1]
+        names = [f"--{name}"] + ([f"--{short}"] if "." in name and plain.count(short) == 1 else [])
+        names += [n.replace("_", "-") for n in names if "_" in n]
+        names += [a for a in (aliases or {}).get(name, []) if a not in names]
+        shown = "none" if default is None else (",".join(map(str, default)) or "empty") if isinstance(default, (list, tuple)) else default
+        kw = dict(dest=f"cfg:{name}", default=argparse.SUPPRESS, help=f"{doc or ''} (default: {shown})".strip())
+        if t is bool: g.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
+        elif typing.get_origin(t) is typing.Literal: g.add_argument(*names, choices=typing.get_args(t), **kw)
+        else: g.add_argument(*names, type=_scalar(t, names[0]), metavar=short.upper(), **kw)
+    return p
+
+def given_flags(args: argparse.Namespace) -> dict:
+    "The config fields set on the command line, as a nested dict (`evolution.population_size` → `{'evolution': {...}}`)."
+    out = {}
+    for k, v in vars(args).items():
+        if not k.startswith("cfg:"): continue
+        *path, last = k[4:].split(".")
+        d = out
+        for s in path: d = d.setdefault(s, {})
+        d[last] = v
+    return out
+
+def merge_settings(*layers: dict) -> dict:
+    "Later layers override earlier ones key by key (nested dicts merge, everything else is replaced)."
+    out: dict = {}
+    for layer in layers:
+        for k, v in (layer or {}).items():
+            out[k] = merge_settings(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+def config_from_flags(cls, # the config dataclass
+                      args: argparse.Namespace, # parsed arguments of a parser built with `config_flags`
+                      *layers: dict, # settings below the flags, lowest first (a preset, a --config file)
+                     ):
+    "The config: `cls`'s defaults, then `layers`, then the flags given; unknown keys and wrong types are one line."
+    from taskweaver.utils import strict_from_dict
+    return strict_from_dict(cls, merge_settings(*layers, given_flags(args)), cls.__name__)
 
 # %% ../nbs/09_cli.ipynb #d881a752
 def info(load: bool = True, # load both default models and time them

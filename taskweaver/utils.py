@@ -109,6 +109,11 @@ class UnknownName(UserError, KeyError):
     "A name that is not in a `Registry` (a `UserError`, and a `KeyError` for code that looks names up)."
     __str__ = Exception.__str__
 
+def _notebook_copy(new, old) -> bool:
+    "Whether `new` is a notebook's re-run of the exported definition `old` (same qualified name, defined in `__main__`)."
+    return (old is not None and getattr(new, "__module__", None) == "__main__" and getattr(old, "__module__", "__main__") != "__main__"
+            and getattr(new, "__qualname__", None) == getattr(old, "__qualname__", None))
+
 class Registry:
     "Name → object: the one extension point for a kind of thing (datasets, head types, mutation operators…)."
     _all = {}   # kind -> registry: there is one registry per kind in a process
@@ -133,7 +138,7 @@ class Registry:
         if not isinstance(name, str) or not name: raise TypeError(f"a {self.kind} name must be a non-empty string, got {name!r}")
         def deco(o):
             if self._check is not None: self._check(name, o)
-            self._items[name] = o
+            if not _notebook_copy(o, self._items.get(name)): self._items[name] = o
             return o
         return deco(obj) if obj is not None else deco
 
