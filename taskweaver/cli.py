@@ -10,8 +10,9 @@ from pathlib import Path
 from .utils import _type_name
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'USER_ERRORS', 'subcommand', 'add_run_flags', 'load_commands', 'build_parser', 'error_line',
-           'is_user_error', 'main', 'config_flags', 'given_flags', 'merge_settings', 'config_from_flags', 'info']
+__all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'subcommand', 'add_run_flags', 'add_output_dir', 'load_commands',
+           'build_parser', 'error_line', 'is_user_error', 'main', 'config_flags', 'given_flags', 'config_from_flags',
+           'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -28,6 +29,13 @@ def add_run_flags(p: argparse.ArgumentParser, folder: str = "the output folder",
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help=resume_help or f"continue the run in {folder} (its stored settings must match)")
     g.add_argument("--overwrite", action="store_true", help=f"replace the run in {folder}")
+
+OUTPUT_DIR_FLAGS = ("--output_dir", "--output-dir", "--output", "--out")   # one name for the folder a command writes, and its aliases
+
+def add_output_dir(p: argparse.ArgumentParser, help: str, default: str | None = None, required: bool = False):
+    "`--output_dir` (also `--output-dir`, `--output`, `--out`): the folder a command writes, spelt the same in every command."
+    p.add_argument(*OUTPUT_DIR_FLAGS, dest="output_dir", default=default, required=required, metavar="OUTPUT_DIR",
+                   help=help + ("" if default is None else f" (default: {default})"))
 
 def load_commands():
     "Import every module of `taskweaver.commands` (one per capability); each registers its subcommand."
@@ -143,7 +151,8 @@ def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
         short = name.rsplit(".", 1)[-1]
         names = [f"--{name}"] + ([f"--{short}"] if "." in name and plain.count(short) == 1 else [])
         names += [n.replace("_", "-") for n in names if "_" in n]
-        names += [a for a in (aliases or {}).get(name, []) if a not in names]
+        extra = list((aliases or {}).get(name, [])) + (list(OUTPUT_DIR_FLAGS) if name == "output_dir" else [])
+        names += [a for a in extra if a not in names]
         shown = "none" if default is None else (",".join(map(str, default)) or "empty") if isinstance(default, (list, tuple)) else default
         kw = dict(dest=f"cfg:{name}", default=argparse.SUPPRESS, help=f"{doc or ''} (default: {shown})".strip())
         if t is bool: g.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
@@ -162,20 +171,12 @@ def given_flags(args: argparse.Namespace) -> dict:
         d[last] = v
     return out
 
-def merge_settings(*layers: dict) -> dict:
-    "Later layers override earlier ones key by key (nested dicts merge, everything else is replaced)."
-    out: dict = {}
-    for layer in layers:
-        for k, v in (layer or {}).items():
-            out[k] = merge_settings(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
 def config_from_flags(cls, # the config dataclass
                       args: argparse.Namespace, # parsed arguments of a parser built with `config_flags`
                       *layers: dict, # settings below the flags, lowest first (a preset, a --config file)
                      ):
     "The config: `cls`'s defaults, then `layers`, then the flags given; unknown keys and wrong types are one line."
-    from taskweaver.utils import strict_from_dict
+    from taskweaver.utils import strict_from_dict, merge_settings
     return strict_from_dict(cls, merge_settings(*layers, given_flags(args)), cls.__name__)
 
 # %% ../nbs/09_cli.ipynb #d881a752
@@ -235,7 +236,7 @@ def _info_args(p):
 # %% ../nbs/09_cli.ipynb #c0acc567
 @subcommand("docs", "Build the documentation site (nbdev_docs with quarto, else mkdocs-material).")
 def _docs_args(p):
-    p.add_argument("--out", default="_site", help="output folder (default: _site)")
+    add_output_dir(p, "output folder", default="_site")
     p.add_argument("--quarto", action=argparse.BooleanOptionalAction, default=None, help="force or forbid quarto (default: when installed)")
     p.add_argument("--no-strict", action="store_true", help="do not treat mkdocs warnings as errors")
     p.add_argument("--readme", action="store_true", help="only write README.md from nbs/index.ipynb")
@@ -243,6 +244,6 @@ def _docs_args(p):
         from taskweaver.docs import build_docs, write_readme
         print(f"wrote {write_readme()}")
         if a.readme: return
-        out = build_docs(a.out, use_quarto=a.quarto, strict=not a.no_strict)
+        out = build_docs(a.output_dir, use_quarto=a.quarto, strict=not a.no_strict)
         print(f"docs site built in {out} (open {out/'index.html'})")
     p.set_defaults(func=run)

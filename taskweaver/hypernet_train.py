@@ -4,8 +4,9 @@
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #343db0dd
 from __future__ import annotations
-import json, math, random, time, warnings
+import json, math, random, time, typing, warnings
 from dataclasses import dataclass, field, asdict, fields
+from typing import Literal
 from pathlib import Path
 import numpy as np
 import torch
@@ -20,49 +21,50 @@ from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
 # %% auto #0
-__all__ = ['METHODS', 'KEEP_COLUMNS', 'HypernetTrainConfig', 'prepare_data', 'cap_per_task', 'StaticLoRA', 'PlainLM',
+__all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'HypernetTrainConfig', 'prepare_data', 'cap_per_task', 'StaticLoRA', 'PlainLM',
            'build_system', 'val_loss', 'train_hypernet', 'two_task_toy', 'bootstrap_ci', 'score_answer',
            'generate_answers', 'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'evaluate_saved']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
-METHODS = ("taskweaver", "lora")
+Method = Literal["taskweaver", "lora"]
+METHODS = typing.get_args(Method)
 
 @dataclass
 class HypernetTrainConfig:
-    "Flags of `taskweaver hypernet train` (seed 000's `train.py` plus budget, eval and resume controls)."
-    model_name: str | None = None          # base LM (None = embedded SmolLM2-135M-Instruct)
-    method: str = "taskweaver"             # "taskweaver" or "lora" (the static multi-task LoRA baseline, PEFT)
-    hidden_dim: int = 1024
-    lora_rank: int = 2
-    lora_alpha: float = 16
+    "Settings of `taskweaver hypernet train` (seed 000's `train.py` flags plus budget, evaluation, resume and launch)."
+    model_name: str | None = None          # base LM: a hub id or a folder (None = embedded SmolLM2-135M-Instruct)
+    method: Method = "taskweaver"          # taskweaver, or lora: the static multi-task LoRA baseline (PEFT)
+    hidden_dim: int = 1024                 # width of the hypernetwork's MLP
+    lora_rank: int = 2                     # rank of the generated LoRA adapters
+    lora_alpha: float = 16                 # LoRA scaling numerator (scale = alpha / rank)
     lora_target_layers: str | None = None  # comma-separated; None = architecture default (q/v, query_key_value, c_attn)
-    embedder: str = "base"                 # "base" (prompt, mean-pooled LM states) or "encoder" (task description)
-    text_encoder: str | None = None
-    batch_size: int = 16
-    learning_rate: float = 5e-5
-    num_epochs: int = 3
-    max_steps: int | None = None           # overrides num_epochs when given
-    grad_accum: int = 1
-    warmup_steps: int = 0
-    grad_clip: float = 1.0
+    embedder: Literal["base", "encoder"] = "base"  # task embedding from the prompt (base LM states) or the task description (encoder)
+    text_encoder: str | None = None        # sentence encoder for embedder=encoder (None = all-MiniLM-L6-v2)
+    batch_size: int = 16                   # examples per micro-batch
+    learning_rate: float = 5e-5            # peak learning rate (cosine decay after warmup)
+    num_epochs: int = 3                    # passes over the training data (unless max_steps is given)
+    max_steps: int | None = None           # optimizer steps; overrides num_epochs when given
+    grad_accum: int = 1                    # micro-batches per optimizer step
+    warmup_steps: int = 0                  # linear warmup from 0
+    grad_clip: float = 1.0                 # max global gradient norm
     eval_every: int = 0                    # steps between val-loss evaluations (0 = at the end)
     val_size: int = 64                     # examples in the validation set
-    output_dir: str = "./output"
+    output_dir: str = "./output"           # the run folder (checkpoints, logs, the trained system under final/)
     tensorboard_dir: str | None = None     # default: <output_dir>/tensorboard_logs
-    dataset_config: str | None = None      # seed-style JSON config; with use_default_dataset, GSM8K
-    use_default_dataset: bool = False
-    held_out_tasks: list | None = None     # task names kept out of training (validation uses them)
+    dataset_config: str | None = None      # seed-style JSON list of datasets (// comments allowed)
+    use_default_dataset: bool = False      # train on GSM8K (the seed's default)
+    held_out_tasks: list | None = None     # task names kept out of training (validation uses them); comma-separated on the CLI
     n_held_out: int = 0                    # or hold out this many random tasks
     max_per_task: int | None = None        # cap on training examples per task (seeded sample)
-    max_length: int = 256
-    seed: int = 0
+    max_length: int = 256                  # tokens per example (prompt + completion)
+    seed: int = 0                          # seeds data order, initialisation and held-out tasks
     resume: bool = False                   # continue the run in output_dir (same settings)
     overwrite: bool = False                # replace the run in output_dir
-    accelerator: str = "auto"
-    devices: int | str = 1
-    num_nodes: int = 1
-    strategy: str = "auto"
-    precision: str = "32-true"
+    accelerator: str = "auto"              # cpu | cuda | gpu | mps | auto (Lightning Fabric)
+    devices: int | Literal["auto"] = 1     # devices per node
+    num_nodes: int = 1                     # machines
+    strategy: str = "auto"                 # e.g. ddp, fsdp
+    precision: str = "32-true"             # e.g. bf16-mixed on GPUs
 
     def __post_init__(self):
         if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")

@@ -4,16 +4,16 @@
 
 # %% ../nbs/00b_utils.ipynb #6c3d316d
 from __future__ import annotations
-import json, os, re, types, typing, warnings
+import copy, json, os, re, types, typing, warnings
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 # %% auto #0
-__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'config_diff',
-           'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write',
-           'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp',
-           'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
+__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'merge_settings',
+           'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file',
+           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir',
+           'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -74,6 +74,16 @@ def strict_from_dict(cls, d: dict, where: str | None = None):
     return cls(**kw)
 
 # %% ../nbs/00b_utils.ipynb #a34dfa90
+def merge_settings(*layers: dict, replace: tuple = ()) -> dict:
+    "Settings in layers, lowest first: later ones override earlier ones key by key; nested dicts merge (dotted keys too), keys in `replace` are replaced whole."
+    out: dict = {}
+    for layer in layers:
+        for k, v in (layer or {}).items():
+            if "." in k: head, rest = k.split(".", 1); k, v = head, {rest: v}   # {"evolution.population_size": 10}
+            merge = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in replace
+            out[k] = merge_settings(out[k], v, replace=replace) if merge else copy.deepcopy(v)
+    return out
+
 def _flat(d, prefix=""):
     out = {}
     for k, v in (d or {}).items():

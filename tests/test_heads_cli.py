@@ -14,5 +14,5 @@ def test_heads_probe_cli_writes_table(tmp_path):
     assert rows[0] == "task,layer,metric,split,value" and len(rows) == 1 + 3 * 2 * 2
 
 def test_heads_probe_cli_rejects_unknown_task(tmp_path):
-    r = run(["taskweaver", "heads", "probe", "--task", "imdb", "--output", str(tmp_path)])
-    assert r.returncode == 2 and "invalid choice" in r.stderr and "sst2" in r.stderr
+    r = run(["taskweaver", "heads", "probe", "--task", "imagenet", "--output_dir", str(tmp_path)])
+    assert r.returncode == 2 and "--task='imagenet': unknown dataset; registered are" in r.stderr and "sst2" in r.stderr

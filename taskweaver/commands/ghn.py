@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-from ..cli import subcommand, add_run_flags
+from ..cli import subcommand, add_run_flags, config_flags, config_from_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -14,15 +14,11 @@ __all__ = []
 
 # %% ../../nbs/commands/ghn.ipynb #d50a7919
 def _train_args(s):
-    s.add_argument("--output-dir", default="runs/ghn", help="run folder (checkpoints/, tensorboard_logs/, ghn.safetensors)")
-    s.add_argument("--config", default=None, help="JSON file of GHNTrainConfig fields (flags below override it)")
-    s.add_argument("--baseline", action="store_true", help="train the graph-blind baseline (same decoder, shapes only)")
-    for k, t in (("max_steps", int), ("models_per_step", int), ("text_batch", int), ("seq_len", int), ("vocab_size", int),
-                 ("learning_rate", float), ("hidden", int), ("rank", int), ("rounds", int), ("max_stories", int),
-                 ("heldout_per_family", int), ("eval_every", int), ("seed", int)):
-        s.add_argument("--" + k.replace("_", "-"), type=t, default=None)
-    s.add_argument("--no-progress", action="store_true")
-    add_run_flags(s, "--output-dir")
+    from taskweaver.ghn import GHNTrainConfig
+    s.add_argument("--config", default=None, help="a JSON/YAML file of GHNTrainConfig fields; flags given override it")
+    s.add_argument("--baseline", action="store_true", help="train the graph-blind baseline (same as --no-graph)")
+    config_flags(s, GHNTrainConfig)
+    add_run_flags(s, "--output_dir")
 
 @subcommand("ghn", "Graph hypernetwork on the architecture zoo: train, and evaluate predicted parameters.")
 def _ghn_args(p):
@@ -31,15 +27,9 @@ def _ghn_args(p):
     def run_train(a):
         from taskweaver.ghn import GHNTrainConfig, train_ghn
         from taskweaver.utils import read_config_file
-        d = read_config_file(a.config) if a.config else {}
-        d["output_dir"] = a.output_dir
-        for k in ("max_steps", "models_per_step", "text_batch", "seq_len", "vocab_size", "learning_rate", "hidden", "rank", "rounds",
-                  "max_stories", "heldout_per_family", "eval_every", "seed"):
-            if getattr(a, k) is not None: d[k] = getattr(a, k)
-        if a.baseline: d["graph"] = False
-        if a.no_progress: d["progress"] = False
-        r = train_ghn(GHNTrainConfig.from_dict(d), resume=a.resume, overwrite=a.overwrite)
-        print(f"trained {'graph-blind baseline' if a.baseline else 'GHN'} ({r['ghn_params']:,} parameters) for {r['step']} steps in {r['seconds']:.0f} s; "
+        cfg = config_from_flags(GHNTrainConfig, a, read_config_file(a.config) if a.config else {}, {"graph": False} if a.baseline else {})
+        r = train_ghn(cfg, resume=a.resume, overwrite=a.overwrite)
+        print(f"trained {'GHN' if cfg.graph else 'graph-blind baseline'} ({r['ghn_params']:,} parameters) for {r['step']} steps in {r['seconds']:.0f} s; "
               f"held-out val loss {r['metrics'].get('eval/val_loss', float('nan')):.4f}; weights {r['ghn']}")
     s.set_defaults(func=run_train)
     e = sub.add_parser("eval", help="held-out val loss: GHN-predicted vs random init, at 0 and k training steps")

@@ -5,7 +5,7 @@
 # %% ../../nbs/commands/heads.ipynb #73339db5
 from __future__ import annotations
 import json
-from ..cli import subcommand, add_run_flags
+from ..cli import subcommand, add_run_flags, add_output_dir
 from ..utils import UserError
 
 # %% auto #0
@@ -19,8 +19,8 @@ def _heads_args(p):
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
     s.add_argument("--task", required=True, help="a registered dataset: classification ones (sst2, ag_news, …) are probed for their "
                    "classes, text ones (wikitext, tinystories) for the next token")
-    s.add_argument("--output", required=True, help="folder for probe_results.csv and probe_results.json")
-    add_run_flags(s, "--output", "recompute into --output when it holds probes with the same settings")
+    add_output_dir(s, "folder for probe_results.csv and probe_results.json", required=True)
+    add_run_flags(s, "--output_dir", "recompute into --output_dir when it holds probes with the same settings")
     s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
     s.add_argument("--n-test", type=int, default=256, help="test rows (wikitext: paragraphs)")
     s.add_argument("--layers", default=None, help="comma-separated hidden_states indices (default: all)")
@@ -43,7 +43,7 @@ def _heads_args(p):
         model, tok = load_base_model(a.model)
         res = probe_all_layers(model, a.task, tokenizer=tok, n_train=a.n_train, n_test=a.n_test, layers=layers,
                                batch_size=a.batch_size, max_length=a.max_length, C=a.C, top_k=a.top_k,
-                               cache_dir=a.cache_dir, output=a.output, resume=a.resume, overwrite=a.overwrite)
+                               cache_dir=a.cache_dir, output=a.output_dir, resume=a.resume, overwrite=a.overwrite)
         ls, acc = res.curve("accuracy", "test")
         if a.json: print(json.dumps(dict(layers=ls, test_accuracy=acc, meta=res.meta))); return 0
         print(f"{a.task}: {res.meta['n_train']} train / {res.meta['n_test']} test, {res.meta['num_layers']} layers, "
@@ -52,6 +52,6 @@ def _heads_args(p):
         tr = dict(zip(*res.curve("accuracy", "train")))
         for l, v in zip(ls, acc): print(f"{l:5d}  {tr[l]:9.3f}  {v:8.3f}")
         print(f"best layer {res.best_layer()} (test accuracy {max(acc):.3f}; majority class {res.meta['majority_baseline']:.3f}); "
-              f"wrote {a.output}/probe_results.csv")
+              f"wrote {a.output_dir}/probe_results.csv")
         return 0
     p.set_defaults(func=run)

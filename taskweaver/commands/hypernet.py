@@ -6,60 +6,25 @@
 from __future__ import annotations
 import argparse, json
 from pathlib import Path
-from ..cli import subcommand
+from ..cli import subcommand, config_flags, config_from_flags, add_output_dir
 
 # %% auto #0
 __all__ = ['add_train_args', 'train_config_from_args']
 
 # %% ../../nbs/commands/hypernet.ipynb #154cc4cf
-def _bool(s: str) -> bool:
-    if s.lower() in ("1", "true", "yes"): return True
-    if s.lower() in ("0", "false", "no"): return False
-    raise argparse.ArgumentTypeError(f"expected true/false, got {s!r}")
-
 def _list(s: str) -> list: return [x.strip() for x in s.split(",") if x.strip()]
 
 def add_train_args(p: argparse.ArgumentParser):
-    "The flags of `taskweaver hypernet train` (seed 000's, plus budget, evaluation, resume and launch flags)."
+    "The flags of `taskweaver hypernet train`: one per `HypernetTrainConfig` field (seed 000's among them), and `--config FILE`."
     from taskweaver.hypernet_train import HypernetTrainConfig
-    d = HypernetTrainConfig.__dataclass_fields__
-    g = p.add_argument_group("seed 000 flags")
-    g.add_argument("--model_name", default=None, help="base LM: HF id or folder (default: embedded SmolLM2-135M-Instruct)")
-    g.add_argument("--hidden_dim", type=int, default=d["hidden_dim"].default)
-    g.add_argument("--lora_rank", type=int, default=d["lora_rank"].default)
-    g.add_argument("--lora_alpha", type=float, default=d["lora_alpha"].default)
-    g.add_argument("--lora_target_layers", default=None, help="comma-separated module names (default: q/v, query_key_value or c_attn)")
-    g.add_argument("--batch_size", type=int, default=d["batch_size"].default)
-    g.add_argument("--learning_rate", type=float, default=d["learning_rate"].default)
-    g.add_argument("--num_epochs", type=int, default=d["num_epochs"].default)
-    g.add_argument("--output_dir", default=d["output_dir"].default)
-    g.add_argument("--tensorboard_dir", default=None, help="TensorBoard root (default: <output_dir>/tensorboard_logs)")
-    g.add_argument("--dataset_config", default=None, help="seed-style JSON list of datasets (// comments allowed)")
-    g.add_argument("--use_default_dataset", action="store_true", help="train on GSM8K (the seed's default)")
-    x = p.add_argument_group("TaskWeaver flags")
-    x.add_argument("--method", choices=["taskweaver", "lora"], default="taskweaver", help="lora = the static multi-task LoRA baseline")
-    x.add_argument("--embedder", choices=["base", "encoder"], default="base", help="task embedding from the prompt (base) or the task description (encoder)")
-    x.add_argument("--text_encoder", default=None, help="sentence encoder for --embedder encoder (default all-MiniLM-L6-v2)")
-    x.add_argument("--max_steps", type=int, default=None, help="optimizer steps (overrides --num_epochs)")
-    x.add_argument("--grad_accum", type=int, default=1)
-    x.add_argument("--warmup_steps", type=int, default=0)
-    x.add_argument("--eval_every", type=int, default=0, help="steps between val-loss evaluations (0 = at the end)")
-    x.add_argument("--val_size", type=int, default=64)
-    x.add_argument("--held_out_tasks", type=_list, default=None, help="comma-separated task names kept out of training")
-    x.add_argument("--n_held_out", type=int, default=0, help="or hold out this many random tasks")
-    x.add_argument("--max_length", type=int, default=256)
-    x.add_argument("--seed", type=int, default=0)
-    x.add_argument("--resume", action="store_true", help="continue the run in --output_dir (its stored settings must match)")
-    x.add_argument("--overwrite", action="store_true", help="replace the run in --output_dir")
-    l = p.add_argument_group("launch (Lightning Fabric)")
-    l.add_argument("--accelerator", default="auto"); l.add_argument("--devices", default=1, type=lambda s: s if s == "auto" else int(s))
-    l.add_argument("--num_nodes", type=int, default=1); l.add_argument("--strategy", default="auto"); l.add_argument("--precision", default="32-true")
+    p.add_argument("--config", default=None, help="a JSON/YAML file of HypernetTrainConfig fields; flags given override it")
+    config_flags(p, HypernetTrainConfig)
 
 def train_config_from_args(a: argparse.Namespace):
-    "A `HypernetTrainConfig` from parsed `train` arguments."
+    "A `HypernetTrainConfig`: its defaults, then `--config`, then the flags given."
     from taskweaver.hypernet_train import HypernetTrainConfig
-    keys = HypernetTrainConfig.__dataclass_fields__
-    return HypernetTrainConfig(**{k: v for k, v in vars(a).items() if k in keys})
+    from taskweaver.utils import read_config_file
+    return config_from_flags(HypernetTrainConfig, a, read_config_file(a.config) if a.config else {})
 
 @subcommand("hypernet", "Train, evaluate and export TaskWeaver hypernetworks (seed 000).")
 def _hypernet_args(p):
@@ -99,8 +64,9 @@ def _hypernet_args(p):
 
     g = sub.add_parser("adapter", help="write the adapter for one task text or prompt as a PEFT folder",
                        description="Generate one adapter and export it as a standard PEFT adapter.")
-    g.add_argument("--model", required=True); g.add_argument("--text", required=True); g.add_argument("--out", required=True)
+    g.add_argument("--model", required=True, help="a TaskWeaver folder (save_pretrained)"); g.add_argument("--text", required=True, help="the task description or prompt")
+    add_output_dir(g, "the PEFT adapter folder to write", required=True)
     def run_adapter(a):
         from taskweaver.hypernet import TaskWeaver
-        print(f"wrote {TaskWeaver.from_pretrained(a.model).generate_adapter(a.text, a.out)}")
+        print(f"wrote {TaskWeaver.from_pretrained(a.model).generate_adapter(a.text, a.output_dir)}")
     g.set_defaults(func=run_adapter)

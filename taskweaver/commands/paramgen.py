@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from ..cli import subcommand, add_run_flags
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, config_from_flags, given_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -14,28 +14,18 @@ __all__ = []
 
 # %% ../../nbs/commands/paramgen.ipynb #efad4431
 def _collect(s):
-    s.add_argument("--dataset", default="arc", help="registered dataset: arc, sst2, ag_news, gsm8k, ...")
-    s.add_argument("--dataset_config", default=None, help="ARC-Challenge (default for arc) or ARC-Easy")
-    s.add_argument("--base_model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
-    s.add_argument("--output_dir", default=None, help="default: runs/zoo/<dataset>")
-    s.add_argument("--n_checkpoints", type=int, default=50); s.add_argument("--steps_per_checkpoint", type=int, default=2)
-    s.add_argument("--warmup_steps", type=int, default=0, help="steps before the first kept checkpoint")
-    s.add_argument("--rank", type=int, default=2); s.add_argument("--alpha", type=float, default=4.0)
-    s.add_argument("--target_modules", default=None, help="comma-separated (default: the architecture's q/v)")
-    s.add_argument("--learning_rate", type=float, default=1e-3); s.add_argument("--batch_size", type=int, default=4)
-    s.add_argument("--max_length", type=int, default=192); s.add_argument("--n_train", type=int, default=None)
-    s.add_argument("--eval_n", type=int, default=64, help="held-out rows for NLL/accuracy"); s.add_argument("--eval_every", type=int, default=1)
-    s.add_argument("--seed", type=int, default=0); s.add_argument("--threads", type=int, default=None, help="torch threads")
+    from taskweaver.paramgen.zoo import ZooConfig
+    config_flags(s, ZooConfig)
+    s.add_argument("--threads", type=int, default=None, help="torch threads")
     add_run_flags(s, "--output_dir", "continue (or grow, with a larger --n_checkpoints) the zoo in --output_dir (its stored settings must match)")
 
 def _run_collect(a):
     from taskweaver.paramgen.zoo import ZooConfig, collect_zoo
-    dc = a.dataset_config or ("ARC-Challenge" if a.dataset == "arc" else None)
-    cfg = ZooConfig(dataset=a.dataset, dataset_config=dc, base_model=a.base_model,
-                    output_dir=a.output_dir or f"runs/zoo/{(dc or a.dataset).lower()}", n_checkpoints=a.n_checkpoints,
-                    steps_per_checkpoint=a.steps_per_checkpoint, warmup_steps=a.warmup_steps, rank=a.rank, alpha=a.alpha,
-                    target_modules=a.target_modules.split(",") if a.target_modules else None, learning_rate=a.learning_rate,
-                    batch_size=a.batch_size, max_length=a.max_length, n_train=a.n_train, eval_n=a.eval_n, eval_every=a.eval_every, seed=a.seed)
+    if a.threads:
+        import torch; torch.set_num_threads(a.threads)
+    given = given_flags(a); ds = given.get("dataset", ZooConfig.dataset)
+    dc = given.get("dataset_config", "ARC-Challenge" if ds == "arc" else None)   # the dataset's defaults, below the flags
+    cfg = config_from_flags(ZooConfig, a, dict(dataset_config=dc, output_dir=f"runs/zoo/{(dc or ds).lower()}"))
     s = collect_zoo(cfg, resume=a.resume, overwrite=a.overwrite)
     print(f"{s['n_checkpoints']} checkpoints in {cfg.output_dir}/checkpoints ({s['steps']} steps, {s['seconds']} s)")
     for c in s["checkpoints"]:
@@ -118,7 +108,7 @@ def _paramgen_args(p):
     s = sub.add_parser("collect", help="fine-tune a PEFT LoRA and keep N consecutive checkpoints (resumable)"); _collect(s); s.set_defaults(func=_run_collect)
     s = sub.add_parser("prepare", help="random non-overlapping prompt groups → train_prompts.jsonl / val_prompts.jsonl")
     s.add_argument("--source", required=True, help="a .jsonl/.json/.csv file, or a registered dataset name (arc, sst2, ...)")
-    s.add_argument("--output_dir", required=True); s.add_argument("--samples_per_prompt", type=int, default=4)
+    add_output_dir(s, "folder for train_prompts.jsonl and val_prompts.jsonl", required=True); s.add_argument("--samples_per_prompt", type=int, default=4)
     s.add_argument("--test_ratio", type=float, default=0.1); s.add_argument("--seed", type=int, default=42)
     s.add_argument("--dataset_config", default=None)
     s.add_argument("--overwrite", action="store_true", help="replace the prompt files already in --output_dir"); s.set_defaults(func=_run_prepare)
@@ -131,7 +121,7 @@ def _paramgen_args(p):
     s = sub.add_parser("train", help="train the HyperConv generator (seed's train_generator.py)")
     s.add_argument("--config", default="config/generator_config.yaml"); s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
     s.add_argument("--dry_run", action="store_true", help="check config, zoos and model; write nothing")
-    s.add_argument("--output_dir", default=None, help="experiment folder (default: a new one under logging.experiment_dir)")
+    add_output_dir(s, "experiment folder (default: a new one under logging.experiment_dir)")
     s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); add_run_flags(s, "--output_dir")
     s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import json, sys
 from pathlib import Path
-from ..cli import subcommand, add_run_flags
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, given_flags
+from ..utils import merge_settings
 
 # %% auto #0
 __all__ = ['TASKS']
@@ -23,10 +24,7 @@ def _config_for(task: str, a):
     if preset != "debug" and preset_task != task:
         raise ValueError(f"--preset {preset} is a {preset_task} preset; use --task {preset_task}, or debug / {task}_small / {task}_large")
     if preset == "debug" and task == "generation": over["data.dataset_name"] = "tiny_stories"
-    flags = {"data.dataset_name": a.dataset, "evolution.num_generations": a.generations, "evolution.population_size": a.population,
-             "evolution.num_workers": a.workers, "evolution.ray_address": a.ray_address, "data.synthetic": a.synthetic or None}
-    over.update({k: v for k, v in flags.items() if v is not None})
-    return load_config(preset, a.config, over)
+    return load_config(preset, a.config, merge_settings(over, given_flags(a)))
 
 @subcommand("wann", "Weight-agnostic transformer search: evolve shared-weight transformers and benchmark them.")
 def _wann_args(p):
@@ -36,21 +34,18 @@ def _wann_args(p):
     b.add_argument("--task", default="classification", choices=TASKS, help="classification, generation, both, or demo (debug preset, both tasks)")
     b.add_argument("--preset", default=None, help="debug, classification_small, classification_large, generation_small, generation_large")
     b.add_argument("--config", default=None, help="a YAML/JSON config applied over the preset")
-    b.add_argument("--output", default="./results", help="output folder (one subfolder per task)")
-    b.add_argument("--dataset", default=None, help="a registered dataset: classification ones (sst2, ag_news, imdb, …) or text ones (tiny_stories, wikitext, …) for generation")
-    b.add_argument("--generations", type=int, default=None, help="override evolution.num_generations")
-    b.add_argument("--population", type=int, default=None, help="override evolution.population_size")
-    b.add_argument("--workers", type=int, default=None, help="evaluate the population in this many processes")
-    b.add_argument("--ray-address", default=None, help="evaluate on the Ray cluster at this address (needs `pip install ray`)")
-    b.add_argument("--synthetic", action="store_true", help="use synthetic data on purpose")
+    add_output_dir(b, "output folder (one subfolder per task)", default="./results")
+    from taskweaver.wann.config import WannConfig
+    config_flags(b, WannConfig, skip=("task_type",), aliases={"data.dataset_name": ["--dataset"], "evolution.num_generations": ["--generations"],
+                 "evolution.population_size": ["--population"], "evolution.num_workers": ["--workers"]})
     b.add_argument("--no-baseline", action="store_true", help="skip the gradient-trained baseline")
-    add_run_flags(b, "--output", "continue the search in --output (same settings; --generations may grow)")
+    add_run_flags(b, "--output_dir", "continue the search in --output_dir (same settings; --generations may grow)")
     b.add_argument("--demo-config", action="store_true", help="print the presets as YAML, write demo_config.yaml and exit")
     b.add_argument("--quiet", action="store_true")
     def run(a):
         import yaml
         from taskweaver.wann.config import PRESETS, load_config
-        out = Path(a.output)
+        out = Path(a.output_dir)
         if a.demo_config:
             print(yaml.safe_dump({k: load_config(k).to_dict() for k in PRESETS}, sort_keys=False))
             path = load_config(a.preset or "debug", a.config).save(out/"demo_config.yaml")

@@ -59,27 +59,27 @@ def lm_batch(model_type: str, chunk: torch.Tensor, # (B, T+1) token windows
 @dataclass
 class GHNTrainConfig:
     "One GHN training run: data, bounded zoo, GHN size and optimisation; round-trips to JSON, rejects unknown keys."
-    output_dir: str = "runs/ghn"
+    output_dir: str = "runs/ghn"      # run folder: checkpoints/, tensorboard_logs/, ghn.safetensors
     vocab_size: int = 1024            # BPE tokenizer trained on the TinyStories sample
     max_stories: int | None = None    # None = every vendored story (652)
     seq_len: int = 64                 # tokens per window (= max_seq_len of the zoo models)
     text_batch: int = 8               # windows per model per step
     models_per_step: int = 4          # zoo models per GHN step
-    d_models: list = field(default_factory=lambda: [64, 128])   # zoo widths used (the two smallest)
+    d_models: list[int] = field(default_factory=lambda: [64, 128])   # zoo widths used (the two smallest)
     max_layers: int = 4
     max_ff_ratio: int = 4
     heldout_per_family: int = 4       # architectures per family never trained on
-    hidden: int = 64                  # GHNConfig fields
-    rounds: int = 3
-    rank: int = 64
-    graph: bool = True                # False = graph-blind baseline
-    max_steps: int = 300
-    learning_rate: float = 5e-3
-    warmup_steps: int = 20
-    eval_every: int = 100
+    hidden: int = 64                  # width of the GHN's node embeddings
+    rounds: int = 3                   # message-passing rounds over the computational graph
+    rank: int = 64                    # rank of the low-rank parameter decoder
+    graph: bool = True                # False = graph-blind baseline (same decoder, shapes only)
+    max_steps: int = 300              # GHN optimizer steps
+    learning_rate: float = 5e-3       # peak learning rate (cosine decay after warmup)
+    warmup_steps: int = 20            # linear warmup from 0
+    eval_every: int = 100             # steps between held-out evaluations
     ckpt_every: int = 50              # steps between last.ckpt writes (a killed run resumes from the last one)
-    progress: bool = True
-    seed: int = 0
+    progress: bool = True             # tqdm progress bar
+    seed: int = 0                     # seeds the zoo split, sampling and initialisation
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."

@@ -34,13 +34,13 @@ class ZooConfig:
     alpha: float = 4.0                        # LoRA alpha (scaling = alpha / rank)
     target_modules: list | None = None        # None = the architecture's default (q_proj, v_proj for Llama)
     learning_rate: float = 1e-3               # constant after warmup: consecutive checkpoints stay diverse
-    batch_size: int = 4
+    batch_size: int = 4                       # examples per optimizer step
     max_length: int = 192                     # prompt + completion tokens
     n_train: int | None = None                # use the first n training rows (None = all)
     eval_n: int = 64                          # held-out rows for NLL / accuracy (DESIGN: 64)
     eval_every: int = 1                       # evaluate every k-th checkpoint (0 = never)
     eval_split: str = "validation"            # held-out split of the dataset
-    seed: int = 0
+    seed: int = 0                             # seeds the LoRA initialisation and data order
 
     def __post_init__(self):
         check_ranges(self, dict(n_checkpoints=">=1", steps_per_checkpoint=">=1", warmup_steps=">=0", rank=">=1", alpha=">0",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 import yaml
-from ..utils import strict_from_dict, check_ranges, UserError, Registry
+from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_settings
 
 # %% auto #0
 __all__ = ['MUTATIONS', 'WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig',
@@ -58,7 +58,7 @@ class EvolutionConfig:
     mutation_rate: float = 0.8            # chance of each further mutation on an offspring (1 + geometric count)
     selection_strategy: str = "nsga2"     # non-dominated sorting + crowding, binary tournament
     adaptive_mutation: bool = True        # raise the rate when the best mean fitness stalls, lower it on progress
-    weight_samples: list = field(default_factory=lambda: list(WEIGHT_SAMPLES))
+    weight_samples: list[float] = field(default_factory=lambda: list(WEIGHT_SAMPLES))   # the shared weights every genome is scored with
     connection_objective_prob: float = 0.8  # WANN: (mean, connections) with p=0.8, else (mean, max)
     tournament_size: int = 2                # 2 = pymoo's binary tournament; k > 2: k-way by rank, then crowding (more offspring from the front's best)
     eval_examples: int = 512              # training examples every genome is scored on
@@ -114,10 +114,10 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     "Which dataset and how much of it."
-    dataset_name: str = "sst2"
+    dataset_name: str = "sst2"            # a registered dataset: a classification one, or a text one for generation
     subset_size: int | None = 2000        # training rows (None = all)
     test_size: int | None = 500           # held-out rows (None = all)
-    batch_size: int = 64
+    batch_size: int = 64                  # rows per evaluation batch
     synthetic: bool = False               # use synthetic data on purpose
     def __post_init__(self): check_ranges(self, dict(subset_size=">=1", test_size=">=1", batch_size=">=1"), "data.")
 
@@ -192,15 +192,7 @@ PRESETS: dict = {
         data=dict(dataset_name="wikitext", subset_size=None, test_size=None, batch_size=32), baseline=dict(max_steps=2000)),
 }
 
-def _merge(base: dict, over: dict, path: str = "") -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        if "." in k:   # dotted keys: {"evolution.population_size": 10}
-            head, rest = k.split(".", 1); v, k = {rest: v}, head
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "mutation_weights":
-            out[k] = _merge(out[k], v, f"{path}{k}.")
-        else: out[k] = v
-    return out
+def _merge(base: dict, over: dict) -> dict: return merge_settings(base, over, replace=("mutation_weights",))   # operator weights are replaced whole
 
 def load_config(preset: str | None = None, # one of PRESETS (None = plain defaults)
                 config_path: str | Path | None = None, # a YAML/JSON file saved by `WannConfig.save` (applied over the preset)
