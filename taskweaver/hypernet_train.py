@@ -17,6 +17,7 @@ from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import (create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths,
                              DEFAULT_DATASET_CONFIG, PROCESSORS, DatasetProcessor, get_processor)
+from .utils import DeviceConfig
 from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
@@ -60,11 +61,7 @@ class HypernetTrainConfig:
     seed: int = 0                          # seeds data order, initialisation and held-out tasks
     resume: bool = False                   # continue the run in output_dir (same settings)
     overwrite: bool = False                # replace the run in output_dir
-    accelerator: str = "auto"              # cpu | cuda | gpu | mps | auto (Lightning Fabric)
-    devices: int | Literal["auto"] = 1     # devices per node
-    num_nodes: int = 1                     # machines
-    strategy: str = "auto"                 # e.g. ddp, fsdp
-    precision: str = "32-true"             # e.g. bf16-mixed on GPUs
+    device: DeviceConfig = field(default_factory=DeviceConfig)   # where it runs: accelerator, devices, num_nodes, strategy, precision
 
     def __post_init__(self):
         if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
@@ -170,7 +167,7 @@ def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, en
     "Train TaskWeaver (or the static LoRA baseline) with the project's engine; saves `<output_dir>/final`."
     out = Path(cfg.output_dir)
     check_run(out, "hypernet", asdict(cfg), cfg.resume, cfg.overwrite)   # refuse a taken folder before loading anything
-    check_accelerator(cfg.accelerator)
+    check_accelerator(cfg.device.accelerator)
     torch.manual_seed(cfg.seed)
     model = build_system(cfg, base_model, tokenizer, encoder)   # a bad model, target or dataset fails here: nothing written yet
     tok = model.tokenizer
@@ -178,8 +175,8 @@ def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, en
     steps = cfg.max_steps or max(1, cfg.num_epochs * (len(train_ds) // (cfg.batch_size * cfg.grad_accum)))
     tcfg = TrainConfig(output_dir=str(out), max_steps=steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
                        grad_accum=cfg.grad_accum, grad_clip=cfg.grad_clip, eval_every=cfg.eval_every, ckpt_every=max(1, min(50, steps // 4 or 1)),
-                       log_every=max(1, min(10, steps // 10 or 1)), seed=cfg.seed, accelerator=cfg.accelerator, devices=cfg.devices,
-                       num_nodes=cfg.num_nodes, strategy=cfg.strategy, precision=cfg.precision, tensorboard_dir=cfg.tensorboard_dir)
+                       log_every=max(1, min(10, steps // 10 or 1)), seed=cfg.seed, tensorboard_dir=cfg.tensorboard_dir,
+                       **asdict(cfg.device))
     with open_run(out, "hypernet", asdict(cfg), resume=cfg.resume, overwrite=cfg.overwrite) as run:
         return _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, run.resumed)
 

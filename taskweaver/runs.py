@@ -9,8 +9,9 @@ from pathlib import Path
 from .utils import UserError, atomic_write_json, clean_stale_temp, config_diff, _pid_alive
 
 # %% auto #0
-__all__ = ['RUN_FILE', 'LOCK_FILE', 'LEGACY_MARKERS', 'LOG_DIRS', 'ALWAYS_FREE', 'SETTINGS_FILES', 'RunFolderError', 'RunLock',
-           'RunFolder', 'read_run', 'open_run', 'check_run', 'check_output_file']
+__all__ = ['RUN_FILE', 'LOCK_FILE', 'LEGACY_MARKERS', 'LOG_DIRS', 'ALWAYS_FREE', 'LEGACY_SECTIONS', 'SETTINGS_FILES',
+           'upgrade_settings', 'RunFolderError', 'RunLock', 'RunFolder', 'read_run', 'open_run', 'check_run',
+           'check_output_file']
 
 # %% ../nbs/00c_runs.ipynb #79dba38e
 RUN_FILE, LOCK_FILE = "run.json", ".taskweaver.lock"
@@ -20,7 +21,17 @@ LEGACY_MARKERS = ("train_config.json", "hypernet_train_config.json", "zoo_config
 LOG_DIRS = ("tensorboard_logs", "csv_logs", "swanlab_logs")
 # never part of "the settings": where output and logs go, and where the work runs (a run may move to another machine)
 ALWAYS_FREE = ("output_dir", "progress", "verbose", "threads", "resume", "overwrite", "tensorboard_dir", "accelerator", "devices",
-               "num_nodes", "evolution.num_workers", "evolution.ray_address")
+               "num_nodes", "device.accelerator", "device.devices", "device.num_nodes", "evolution.num_workers", "evolution.ray_address")
+# sections that settings gained later, with the values every run had before: a run stored without one resumes as if it had it
+LEGACY_SECTIONS = {"device": dict(accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32-true")}
+
+def upgrade_settings(stored: dict, new: dict) -> dict:
+    "Stored settings in the layout of `new`: flat keys that moved into a section move there, and a section the run predates gets its old values."
+    out = dict(stored)
+    for sec, before in LEGACY_SECTIONS.items():
+        if isinstance(new.get(sec), dict) and sec not in out:
+            out[sec] = {k: out.pop(k, v) for k, v in before.items() if k in new[sec]}
+    return out
 
 class RunFolderError(UserError):
     "A run folder cannot be used as asked (it holds another run, other settings, foreign files, or is locked)."
@@ -162,7 +173,7 @@ def check_run(path: str | Path, kind: str, config: dict, resume: bool = False, o
                              f"--overwrite to replace it, or choose another folder")
     if rec is None: raise RunFolderError(f"{path} holds {what}, whose settings cannot be checked; pass --overwrite to replace it")
     if rec.get("kind") != kind: raise RunFolderError(f"{path} holds a {rec.get('kind')} run, not a {kind} run; choose another folder")
-    diff = config_diff(rec.get("config", {}), config, ignore=ALWAYS_FREE + tuple(free))
+    diff = config_diff(upgrade_settings(rec.get("config", {}), config), config, ignore=ALWAYS_FREE + tuple(free))
     if diff: raise RunFolderError(f"cannot resume {path} with other settings: {'; '.join(diff)}. "
                                   f"Resume with the stored settings (in {path/RUN_FILE}), or --overwrite, or choose another folder")
     return held, rec

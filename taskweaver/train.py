@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from typing import Callable
 import numpy as np
-from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY
+from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -24,8 +24,8 @@ __all__ = ['ACCELERATORS', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainabl
 
 # %% ../nbs/02_train.ipynb #1d6b6ffc
 @dataclass
-class TrainConfig:
-    "Settings of one training run; round-trips to JSON and rejects unknown keys."
+class TrainConfig(DeviceConfig):
+    "Settings of one training run (the engine's, with the `DeviceConfig` fields); round-trips to JSON and rejects unknown keys."
     output_dir: str = "runs/train"    # checkpoints/, tensorboard_logs/ and train_config.json go here
     max_steps: int = 100              # optimizer steps (after accumulation)
     learning_rate: float = 5e-5
@@ -40,11 +40,6 @@ class TrainConfig:
     log_every: int = 10               # steps between logged scalars
     save_top_k: int = 1               # keep this many best epoch=..-val_loss=.. files
     seed: int = 0
-    accelerator: str = "auto"         # cpu | cuda | mps | auto
-    devices: int | str = 1            # GPUs per node ("auto" = all)
-    num_nodes: int = 1
-    strategy: str = "auto"            # e.g. ddp, fsdp
-    precision: str = "32-true"        # e.g. bf16-mixed on GPUs
     loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv; swanlab is added when installed
     tensorboard_dir: str | None = None  # TensorBoard root (default: <output_dir>/tensorboard_logs)
     progress: bool = True             # tqdm progress bar

@@ -5,15 +5,15 @@
 # %% ../nbs/00b_utils.ipynb #6c3d316d
 from __future__ import annotations
 import copy, json, os, re, types, typing, warnings
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'merge_settings',
-           'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file',
-           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir',
-           'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
+__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig',
+           'merge_settings', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml',
+           'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file',
+           'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -74,6 +74,15 @@ def strict_from_dict(cls, d: dict, where: str | None = None):
     return cls(**kw)
 
 # %% ../nbs/00b_utils.ipynb #a34dfa90
+@dataclass
+class DeviceConfig:
+    "Where and how a run computes (Lightning Fabric's launch settings): the `device` section of every capability's config."
+    accelerator: str = "auto"         # cpu | cuda | gpu | mps | auto
+    devices: int | Literal["auto"] = 1  # devices per node ("auto" = all)
+    num_nodes: int = 1                # machines
+    strategy: str = "auto"            # e.g. ddp, fsdp
+    precision: str = "32-true"        # e.g. bf16-mixed on GPUs
+
 def merge_settings(*layers: dict, replace: tuple = ()) -> dict:
     "Settings in layers, lowest first: later ones override earlier ones key by key; nested dicts merge (dotted keys too), keys in `replace` are replaced whole."
     out: dict = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
-from ..utils import strict_from_dict, atomic_write, atomic_write_json, check_ranges
+from ..utils import strict_from_dict, atomic_write, atomic_write_json, check_ranges, DeviceConfig
 from ..runs import open_run, check_run
 from ..train import TrainConfig, FabricTrainer
 from ..zoo import ModelConfigGenerator, MODEL_TYPES, build_model
@@ -78,6 +78,7 @@ class GHNTrainConfig:
     warmup_steps: int = 20            # linear warmup from 0
     eval_every: int = 100             # steps between held-out evaluations
     ckpt_every: int = 50              # steps between last.ckpt writes (a killed run resumes from the last one)
+    device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where it trains (the zoo models' batches are built on the CPU)
     progress: bool = True             # tqdm progress bar
     seed: int = 0                     # seeds the zoo split, sampling and initialisation
     @classmethod
@@ -168,7 +169,7 @@ def _train_ghn(cfg: GHNTrainConfig, texts, tok, on_step_end, resume: bool) -> di
         return {"val_loss": predicted_losses(model, held, vw.expand(len(held), *vw.shape), mask_id, train=False, generator=g).mean().item()}
     tc = TrainConfig(output_dir=str(out), max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
                      eval_every=cfg.eval_every, ckpt_every=max(1, min(cfg.ckpt_every, cfg.max_steps)), log_every=max(1, min(10, cfg.max_steps)),
-                     accelerator="cpu", progress=cfg.progress, seed=cfg.seed)
+                     progress=cfg.progress, seed=cfg.seed, **asdict(cfg.device))
     res = FabricTrainer(tc).fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
                                 eval_fn=eval_fn, on_step_end=on_step_end, resume=resume)
     save_ghn(ghn, out)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import yaml
-from ..utils import check_keys, check_ranges, strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors
+from ..utils import check_keys, check_ranges, strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, DeviceConfig
 
 # %% auto #0
 __all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
@@ -74,19 +74,20 @@ class LoggingConfig:
 
 @dataclass
 class GeneratorConfig:
-    "The whole generator config: `model`, `training`, `data`, `logging` sections."
+    "The whole generator config: `model`, `training`, `data`, `logging` and `device` sections."
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)   # where the generator trains
 
     @classmethod
     def from_dict(cls, d: dict):
         "Build from nested dicts; unknown sections and keys are named."
         d = d or {}
-        check_keys(d, ("model", "training", "data", "logging"), "config")
+        check_keys(d, ("model", "training", "data", "logging", "device"), "config")
         c = cls(*(strict_from_dict(sc, d.get(k) or {}, k) for sc, k in ((ModelConfig, "model"), (TrainingConfig, "training"),
-                                                                       (DataConfig, "data"), (LoggingConfig, "logging"))))
+                                                                       (DataConfig, "data"), (LoggingConfig, "logging"), (DeviceConfig, "device"))))
         check_keys(c.logging.swanlab or {}, ("project", "workspace", "experiment_name"), "logging.swanlab")
         if c.training.optimizer_type not in ("adamw", "adam"): raise ValueError(f"training.optimizer_type={c.training.optimizer_type!r}: allowed are adamw, adam")
         if c.data.target_norm not in ("zoo", "token"): raise ValueError(f"data.target_norm={c.data.target_norm!r}: allowed are zoo, token")

@@ -5,6 +5,7 @@
 # %% ../../nbs/paramgen/53_train.ipynb #6539ae93
 from __future__ import annotations
 import json, math, random, time
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 import torch
@@ -192,7 +193,7 @@ def _fit_generator(cfg, out, gen, data, pairs, summary, steps_per_epoch, max_ste
     tcfg = TrainConfig(output_dir=str(out), max_steps=max_steps, learning_rate=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay,
                        warmup_steps=cfg.training.warmup_steps, lr_schedule=cfg.training.scheduler_type, grad_clip=cfg.training.grad_clip,
                        eval_every=ev, ckpt_every=ev, log_every=cfg.logging.log_every, seed=cfg.training.seed, save_top_k=1,
-                       accelerator="auto", progress=progress)
+                       progress=progress, **asdict(cfg.device))
     with torch.no_grad(): initial = _evaluate(gen, data, cfg)   # the untrained generator: in `zoo` mode, the training zoos' mean checkpoint
     opt = None
     if cfg.training.optimizer_type == "adam": opt = torch.optim.Adam(gen.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)

@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from ..data import get_processor, DataCollatorWithPromptLengths
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
-from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError
+from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError, DeviceConfig
 from ..runs import open_run, check_run
 
 # %% auto #0
@@ -41,6 +41,7 @@ class ZooConfig:
     eval_every: int = 1                       # evaluate every k-th checkpoint (0 = never)
     eval_split: str = "validation"            # held-out split of the dataset
     seed: int = 0                             # seeds the LoRA initialisation and data order
+    device: DeviceConfig = field(default_factory=DeviceConfig)   # where the LoRAs train
 
     def __post_init__(self):
         check_ranges(self, dict(n_checkpoints=">=1", steps_per_checkpoint=">=1", warmup_steps=">=0", rank=">=1", alpha=">0",
@@ -182,8 +183,7 @@ def _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, resume) -> d
     train = [dict(input_ids=i, prompt_length=p) for i, p in zip(ex["input_ids"], ex["prompt_length"])]
     total = cfg.warmup_steps + cfg.n_checkpoints * cfg.steps_per_checkpoint
     tcfg = TrainConfig(output_dir=str(out/"trainer"), max_steps=total, learning_rate=cfg.learning_rate, lr_schedule="constant",
-                       ckpt_every=cfg.steps_per_checkpoint, log_every=1, seed=cfg.seed, accelerator="cpu" if not torch.cuda.is_available() else "auto",
-                       progress=progress, save_top_k=0)
+                       ckpt_every=cfg.steps_per_checkpoint, log_every=1, seed=cfg.seed, progress=progress, save_top_k=0, **asdict(cfg.device))
     base_meta = dict(dataset=cfg.dataset, dataset_config=cfg.dataset_config, base_model=base_name, rank=cfg.rank, alpha=cfg.alpha,
                      peft_config=_peft_meta(pm))
     def write(step, loss):

@@ -5,7 +5,8 @@
 # %% ../../nbs/wann/36_benchmark.ipynb #5472752c
 from __future__ import annotations
 import json, math, time
-from ..utils import atomic_write_json, atomic_write_text
+from dataclasses import asdict
+from ..utils import atomic_write_json, atomic_write_text, DeviceConfig
 from pathlib import Path
 import numpy as np
 import torch
@@ -75,7 +76,9 @@ def evaluate_standard(model: nn.Module, data, batch_size: int = 128) -> dict:
     return r
 
 def train_gradient_baseline(train_loader, test_loader, task_type: str, model_config: ModelConfig, num_outputs: int,
-                            cfg: BaselineConfig | None = None, output_dir: str | Path = "runs/wann_baseline", seed: int = 0) -> tuple:
+                            cfg: BaselineConfig | None = None, output_dir: str | Path = "runs/wann_baseline", seed: int = 0,
+                            device: DeviceConfig | None = None, # where it trains (default: the CPU, where the loaders' batches are)
+                           ) -> tuple:
     "Train `StandardTransformer` with `FabricTrainer` on `train_loader`; returns `(model, held-out metrics)`."
     from taskweaver.train import TrainConfig, FabricTrainer   # imported here: lightning is slow to import
     cfg = cfg or BaselineConfig(); torch.manual_seed(seed)
@@ -83,7 +86,7 @@ def train_gradient_baseline(train_loader, test_loader, task_type: str, model_con
     model = StandardTransformer(mc.vocab_size, mc.max_length, mc.embed_dim, mc.num_layers, mc.num_heads, num_outputs, task_type, cfg.hidden_mult)
     ds = train_loader.dataset
     tc = TrainConfig(output_dir=str(output_dir), max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, warmup_steps=min(20, cfg.max_steps // 10),
-                     accelerator="cpu", progress=False, loggers=[], ckpt_every=max(1, cfg.max_steps), seed=seed)
+                     progress=False, loggers=[], ckpt_every=max(1, cfg.max_steps), seed=seed, **asdict(device or DeviceConfig("cpu")))
     coll = lambda rows: {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
     t0 = time.time()
     FabricTrainer(tc).fit(model, ds, collate_fn=coll, batch_size=cfg.batch_size, resume=False)

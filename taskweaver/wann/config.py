@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 import yaml
-from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_settings
+from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_settings, DeviceConfig
 
 # %% auto #0
 __all__ = ['MUTATIONS', 'WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig',
@@ -139,6 +139,7 @@ class WannConfig:
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     data: DataConfig = field(default_factory=DataConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where the gradient baseline trains (the search runs on the CPU)
     def __post_init__(self):
         if self.task_type not in ("classification", "generation"):
             raise ValueError(f"task_type={self.task_type!r}: allowed are 'classification', 'generation'")
@@ -146,7 +147,7 @@ class WannConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from nested dicts; unknown keys are named."
-        d = dict(d); sec = dict(model=ModelConfig, evolution=EvolutionConfig, data=DataConfig, baseline=BaselineConfig)
+        d = dict(d); sec = dict(model=ModelConfig, evolution=EvolutionConfig, data=DataConfig, baseline=BaselineConfig, device=DeviceConfig)
         bad = [k for k in d if k not in list(sec) + ["task_type"]]
         if bad: raise UserError(f"unknown config key(s) {', '.join(map(repr, bad))}; allowed are task_type, {', '.join(sec)}")
         for k, c in sec.items(): d[k] = strict_from_dict(c, d.get(k, {}) or {}, k)

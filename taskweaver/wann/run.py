@@ -64,7 +64,7 @@ def _run_wann(cfg, out, data, baseline, resume, verbose, seed, t0) -> dict:
     chosen = int(np.argmax(best.fitness["performance"]))   # best weight on the training rows
     base = None
     if baseline:
-        bm, base = train_gradient_baseline(data["train"], data["test"], cfg.task_type, cfg.model, data["num_outputs"], cfg.baseline, out/"baseline", seed)
+        bm, base = train_gradient_baseline(data["train"], data["test"], cfg.task_type, cfg.model, data["num_outputs"], cfg.baseline, out/"baseline", seed, cfg.device)
     suite = WannBenchmarkSuite(ev)
     rep = suite.comprehensive_benchmark(model, data["test"], cfg.task_type, output_dir=out/"benchmark", genome=best,
                                         history=engine.history, baseline=(bm, "Standard Transformer (gradient)") if baseline else None)
