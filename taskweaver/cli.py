@@ -10,9 +10,9 @@ from pathlib import Path
 from .utils import _type_name
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'subcommand', 'add_run_flags', 'add_output_dir', 'load_commands',
-           'build_parser', 'error_line', 'is_user_error', 'main', 'config_flags', 'given_flags', 'config_from_flags',
-           'info']
+__all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'REQUIRED', 'subcommand', 'add_run_flags', 'add_output_dir',
+           'load_commands', 'build_parser', 'error_line', 'is_user_error', 'main', 'config_flags', 'given_flags',
+           'config_from_flags', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -97,18 +97,30 @@ def _v(pkg: str) -> str:
     except PackageNotFoundError: return "not installed"
 
 # %% ../nbs/09_cli.ipynb #372eaa1c
-def _scalar(t, flag):
+def _describe(t) -> str:
+    "What a flag of annotation `t` expects, in words."
+    import types
+    o, args = typing.get_origin(t), typing.get_args(t)
+    if o in (typing.Union, types.UnionType): return " or ".join(_describe(a) for a in args)
+    if t is type(None): return "none"
+    if o is typing.Literal: return "one of " + ", ".join(map(repr, args))
+    if o in (list, tuple) or t in (list, tuple):
+        sub = (args or (str,))[0]
+        return {int: "comma-separated integers such as 0,4,-1", float: "comma-separated numbers such as 0.5,1,2"}.get(sub, "comma-separated values")
+    return {int: "an integer", float: "a number", str: "a string", dict: "a JSON object"}.get(t, _type_name(t))
+
+def _scalar(t):
     "The argparse `type` of one annotation: `X | None` accepts none/null, `int | Literal['auto']` either, a list is comma-separated."
-    import typing, types
+    import types
     if typing.get_origin(t) in (typing.Union, types.UnionType):
         alts = [a for a in typing.get_args(t) if a is not type(None)]
-        parsers, none_ok = [_scalar(a, flag) for a in alts], len(alts) < len(typing.get_args(t))
+        parsers, none_ok = [_scalar(a) for a in alts], len(alts) < len(typing.get_args(t))
         def parse(s):
             if none_ok and s.lower() in ("none", "null"): return None
             for f in parsers:
                 try: return f(s)
                 except (ValueError, TypeError, argparse.ArgumentTypeError): pass
-            raise argparse.ArgumentTypeError(f"invalid value {s!r}: expected {_type_name(t)}")
+            raise argparse.ArgumentTypeError(f"invalid value {s!r}: expected {_describe(t)}")
         return parse
     if typing.get_origin(t) is typing.Literal:
         def literal(s):
@@ -120,44 +132,55 @@ def _scalar(t, flag):
     if origin in (list, tuple):
         sub = (typing.get_args(t) or (str,))[0]
         sub = sub if sub in (int, float) else str
-        return lambda s: [sub(x.strip()) for x in s.split(",") if x.strip()]
+        def items(s):
+            try: return [sub(x.strip()) for x in s.split(",") if x.strip()]
+            except ValueError: raise argparse.ArgumentTypeError(f"invalid value {s!r}: expected {_describe(t)}") from None
+        return items
     if origin is dict: return json.loads
     return str
 
-def _leaves(cls, prefix=""):
-    "`(dotted name, annotation, default, help)` of every field, nested dataclass sections flattened."
-    import typing, dataclasses
+def _leaves(obj, prefix=""):
+    "`(dotted name, annotation, default, help)` of every setting of a config dataclass (sections flattened) or a function's parameters."
+    import dataclasses, inspect
     from fastcore.docments import docments
-    hints, docs = typing.get_type_hints(cls), docments(cls)
-    for f in dataclasses.fields(cls):
+    hints, docs = typing.get_type_hints(obj), docments(obj)
+    if not dataclasses.is_dataclass(obj):   # a function: its parameters, as nbdev's call_parse reads them
+        for n, prm in inspect.signature(obj).parameters.items():
+            if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD): continue
+            yield n, hints.get(n, str), (REQUIRED if prm.default is prm.empty else prm.default), docs.get(n)
+        return
+    for f in dataclasses.fields(obj):
         if not f.init: continue
         t = hints[f.name]
         default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         if dataclasses.is_dataclass(t): yield from _leaves(t, f"{prefix}{f.name}.")
         else: yield f"{prefix}{f.name}", t, default, docs.get(f.name)
 
+REQUIRED = object()   # the default of a parameter that has none: its flag is required
+
 def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
-                 cls, # the config dataclass
-                 aliases: dict | None = None, # dotted field -> extra flag spellings, e.g. {"output_dir": ["--output"]}
+                 cls, # the config dataclass, or a function whose parameters are the settings
+                 aliases: dict | None = None, # dotted field -> extra flag spellings, e.g. {"dataset": ["--task"]}
                  skip: tuple = (), # fields without a flag (set by the command itself)
                  title: str | None = None, # argument group title (default: the class name)
                 ) -> argparse.ArgumentParser:
     "Add one flag per field of `cls` (its annotation gives the type, its comment the help); `config_from_flags` reads them back."
-    import typing
     leaves = [l for l in _leaves(cls) if l[0] not in skip]
     plain = [n.rsplit(".", 1)[-1] for n, *_ in leaves]
     g = p.add_argument_group(title or f"settings ({cls.__name__})")
     for name, t, default, doc in leaves:
         short = name.rsplit(".", 1)[-1]
         names = [f"--{name}"] + ([f"--{short}"] if "." in name and plain.count(short) == 1 else [])
-        names += [n.replace("_", "-") for n in names if "_" in n]
+        names += [n.replace("_", "-") for n in names if "_" in n and "." not in n]   # kebab spellings of the plain names
         extra = list((aliases or {}).get(name, [])) + (list(OUTPUT_DIR_FLAGS) if name == "output_dir" else [])
         names += [a for a in extra if a not in names]
-        shown = "none" if default is None else (",".join(map(str, default)) or "empty") if isinstance(default, (list, tuple)) else default
-        kw = dict(dest=f"cfg:{name}", default=argparse.SUPPRESS, help=f"{doc or ''} (default: {shown})".strip())
+        shown = "required" if default is REQUIRED else "none" if default is None else \
+                (",".join(map(str, default)) or "empty") if isinstance(default, (list, tuple)) else default
+        kw = dict(dest=f"cfg:{name}", default=argparse.SUPPRESS, help=f"{doc or ''} ({'' if default is REQUIRED else 'default: '}{shown})".strip())
+        if default is REQUIRED: kw["required"] = True
         if t is bool: g.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
         elif typing.get_origin(t) is typing.Literal: g.add_argument(*names, choices=typing.get_args(t), **kw)
-        else: g.add_argument(*names, type=_scalar(t, names[0]), metavar=short.upper(), **kw)
+        else: g.add_argument(*names, type=_scalar(t), metavar=short.upper(), **kw)
     return p
 
 def given_flags(args: argparse.Namespace) -> dict:
@@ -171,13 +194,14 @@ def given_flags(args: argparse.Namespace) -> dict:
         d[last] = v
     return out
 
-def config_from_flags(cls, # the config dataclass
+def config_from_flags(cls, # the config dataclass (built with its `from_dict` when it has one)
                       args: argparse.Namespace, # parsed arguments of a parser built with `config_flags`
                       *layers: dict, # settings below the flags, lowest first (a preset, a --config file)
                      ):
     "The config: `cls`'s defaults, then `layers`, then the flags given; unknown keys and wrong types are one line."
     from taskweaver.utils import strict_from_dict, merge_settings
-    return strict_from_dict(cls, merge_settings(*layers, given_flags(args)), cls.__name__)
+    d = merge_settings(*layers, given_flags(args))
+    return cls.from_dict(d) if hasattr(cls, "from_dict") else strict_from_dict(cls, d, cls.__name__)
 
 # %% ../nbs/09_cli.ipynb #d881a752
 def info(load: bool = True, # load both default models and time them

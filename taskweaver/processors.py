@@ -154,33 +154,33 @@ def _first_sentence_split(text: str) -> tuple:
     m = re.search(r"(?<=[.!?])\s+", text)
     return (text[:m.start()], " " + text[m.end():]) if m and m.end() < len(text) else (text[: len(text)//2], text[len(text)//2:])
 
+class _FirstSentenceProcessor(DatasetProcessor):
+    "Plain text: the prompt is `prefix` + the first sentence, the completion the rest; `texts()` gives the raw text."
+    prefix, text_field = "", "text"
+    def process(self, examples):
+        pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
+        return self._prepare_examples([f"{self.prefix}{a}" for a, _ in pairs], [b for _, b in pairs])
+
 @register_processor("tinystories")
-class TinyStoriesProcessor(DatasetProcessor):
+class TinyStoriesProcessor(_FirstSentenceProcessor):
     "TinyStories: the prompt is the first sentence, the completion the rest of the story."
-    task_text = "Continue the short children's story."
-    text_field = "text"
+    task_text, prefix = "Continue the short children's story.", "Continue the story:\n"
     def load_local(self, path, dataset_config, split):
         text = Path(path or data_path("tinystories", "TinyStories-train.head.txt")).read_text(encoding="utf-8")
         stories = [s.strip() for s in text.split("<|endoftext|>") if s.strip()]
         cut = int(0.9 * len(stories)); stories = stories[:cut] if split == "train" else stories[cut:]
         return [dict(text=s, _source=str(path or "tinystories"), _row=i) for i, s in enumerate(stories, 1)]
-    def process(self, examples):
-        pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
-        return self._prepare_examples([f"Continue the story:\n{a}" for a, _ in pairs], [b for _, b in pairs])
 
 @register_processor("wikitext")
-class WikiTextProcessor(DatasetProcessor):
+class WikiTextProcessor(_FirstSentenceProcessor):
     "WikiText-2 raw paragraphs (headings dropped): the prompt is the first sentence, the completion the rest."
-    task_text = "Continue the Wikipedia paragraph."
-    default_split, splits, text_field = "validation", ("validation", "test"), "text"
+    task_text, prefix = "Continue the Wikipedia paragraph.", "Continue the text:\n"
+    default_split, splits = "validation", ("validation", "test")
     def load_local(self, path, dataset_config, split):
         path = path or data_path("wikitext2_raw", "wiki.test.raw" if split == "test" else "wiki.valid.raw")
         paras = [l.strip() for l in Path(path).read_text(encoding="utf-8").splitlines()]
         paras = [p for p in paras if p and not p.startswith("=") and len(p) > 80]
         return [dict(text=p, _source=str(path), _row=i) for i, p in enumerate(paras, 1)]
-    def process(self, examples):
-        pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
-        return self._prepare_examples([f"Continue the text:\n{a}" for a, _ in pairs], [b for _, b in pairs])
 
 @register_processor("jsonl")
 class JSONLProcessor(DatasetProcessor):

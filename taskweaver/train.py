@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, os, random, re, time, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal   # Literal: TrainConfig's inherited DeviceConfig.devices annotation
 import numpy as np
 from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig
 import torch

@@ -177,7 +177,7 @@ P = "heads probe --model {tiny} --task sst2 --n-train 16 --n-test 8 --output {d}
 case("probe-task", "error", "heads probe --task imagenet --output {d}/p", "--task='imagenet': unknown dataset; registered are ag_news")
 case("probe-layer-past-last", "error", P + " --layers 0,7", "layers [7]: this model has hidden_states 0..2")
 case("probe-layer-too-negative", "error", P + " --layers -4", "layers [-4]")
-case("probe-layers-text", "error", P + " --layers first,last", "--layers 'first,last': expected comma-separated integers")
+case("probe-layers-text", "usage", P + " --layers first,last", "invalid value 'first,last': expected comma-separated integers such as 0,4,-1")
 case("probe-C-neg", "error", P + " --C -1", "C=-1.0: the inverse regularisation strength must be > 0")
 case("probe-C-zero", "error", P + " --C 0", "C=0.0")
 case("probe-C-text", "usage", P + " --C strong", "invalid float value: 'strong'")

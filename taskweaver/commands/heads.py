@@ -5,7 +5,7 @@
 # %% ../../nbs/commands/heads.ipynb #73339db5
 from __future__ import annotations
 import json
-from ..cli import subcommand, add_run_flags, add_output_dir
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, given_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -17,36 +17,26 @@ def _heads_args(p):
     sub = p.add_subparsers(dest="heads_command", metavar="ACTION")
     s = sub.add_parser("probe", help="linear probes on every layer (one forward pass per batch)")
     s.add_argument("--model", default=None, help="HF id or folder; default: the embedded SmolLM2-135M-Instruct")
-    s.add_argument("--task", required=True, help="a registered dataset: classification ones (sst2, ag_news, …) are probed for their "
-                   "classes, text ones (wikitext, tinystories) for the next token")
     add_output_dir(s, "folder for probe_results.csv and probe_results.json", required=True)
     add_run_flags(s, "--output_dir", "recompute into --output_dir when it holds probes with the same settings")
-    s.add_argument("--n-train", type=int, default=512, help="training rows (wikitext: paragraphs)")
-    s.add_argument("--n-test", type=int, default=256, help="test rows (wikitext: paragraphs)")
-    s.add_argument("--layers", default=None, help="comma-separated hidden_states indices (default: all)")
-    s.add_argument("--batch-size", type=int, default=16); s.add_argument("--max-length", type=int, default=128)
-    s.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the probes (as in sklearn)")
-    s.add_argument("--top-k", type=int, default=128, help="wikitext: next-token classes (+ other)")
-    s.add_argument("--cache-dir", default=None, help="feature cache (default: <taskweaver cache>/features)")
+    from taskweaver.heads.probes import probe_all_layers
+    config_flags(s, probe_all_layers, aliases={"dataset": ["--task"]}, title="probe settings (probe_all_layers)",
+                 skip=("model", "task", "tokenizer", "label_names", "output_dir", "resume", "overwrite"))
     s.add_argument("--threads", type=int, default=None, help="torch threads")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
     def run(a):
         if a.heads_command != "probe": p.print_help(); return 2
         import torch
-        from taskweaver.heads.probes import probe_all_layers
         from taskweaver.models import load_base_model
         from taskweaver.data import PROCESSORS
-        PROCESSORS.check(a.task, "--task")
+        kw = given_flags(a)
+        PROCESSORS.check(kw["dataset"], "--task")
         if a.threads: torch.set_num_threads(a.threads)
-        try: layers = [int(x) for x in a.layers.split(",")] if a.layers else None
-        except ValueError: raise UserError(f"--layers {a.layers!r}: expected comma-separated integers such as 0,4,-1") from None
         model, tok = load_base_model(a.model)
-        res = probe_all_layers(model, a.task, tokenizer=tok, n_train=a.n_train, n_test=a.n_test, layers=layers,
-                               batch_size=a.batch_size, max_length=a.max_length, C=a.C, top_k=a.top_k,
-                               cache_dir=a.cache_dir, output=a.output_dir, resume=a.resume, overwrite=a.overwrite)
+        res = probe_all_layers(model, tokenizer=tok, output_dir=a.output_dir, resume=a.resume, overwrite=a.overwrite, **kw)
         ls, acc = res.curve("accuracy", "test")
         if a.json: print(json.dumps(dict(layers=ls, test_accuracy=acc, meta=res.meta))); return 0
-        print(f"{a.task}: {res.meta['n_train']} train / {res.meta['n_test']} test, {res.meta['num_layers']} layers, "
+        print(f"{kw['dataset']}: {res.meta['n_train']} train / {res.meta['n_test']} test, {res.meta['num_layers']} layers, "
               f"features {res.meta['feature_seconds']} s, probes {res.meta['probe_seconds']} s")
         print("layer  train_acc  test_acc")
         tr = dict(zip(*res.curve("accuracy", "train")))

@@ -54,10 +54,8 @@ def _run_train(a):
     from taskweaver.paramgen.train import train_generator
     import torch
     if a.threads: torch.set_num_threads(a.threads)
-    cfg = GeneratorConfig.from_yaml(a.config).to_dict()
-    if a.checkpoint_dir: cfg["data"]["checkpoint_dir"] = a.checkpoint_dir[0] if len(a.checkpoint_dir) == 1 else a.checkpoint_dir
-    if a.max_steps is not None: cfg["training"]["max_steps"] = a.max_steps
-    cfg = GeneratorConfig.from_dict(cfg)   # the flags are checked like the file
+    zoos = {"data": {"checkpoint_dir": a.checkpoint_dir[0] if len(a.checkpoint_dir) == 1 else a.checkpoint_dir}} if a.checkpoint_dir else {}
+    cfg = config_from_flags(GeneratorConfig, a, GeneratorConfig.from_yaml(a.config).to_dict(), zoos)   # the flags are checked like the file
     s = train_generator(cfg, output_dir=a.output_dir, dry_run=a.dry_run, resume=a.resume, overwrite=a.overwrite)
     if not a.dry_run:
         fm = s["final_metrics"]
@@ -119,10 +117,13 @@ def _paramgen_args(p):
     s.add_argument("--checkpoint_file", required=True); s.add_argument("--max_tokens", type=int, default=512)
     s.add_argument("--token_dim", type=int, default=384); s.set_defaults(func=_run_test)
     s = sub.add_parser("train", help="train the HyperConv generator (seed's train_generator.py)")
-    s.add_argument("--config", default="config/generator_config.yaml"); s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
+    s.add_argument("--config", default="config/generator_config.yaml", help="the generator's YAML config; flags given override it")
+    s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
     s.add_argument("--dry_run", action="store_true", help="check config, zoos and model; write nothing")
     add_output_dir(s, "experiment folder (default: a new one under logging.experiment_dir)")
-    s.add_argument("--max_steps", type=int, default=None); s.add_argument("--threads", type=int, default=None); add_run_flags(s, "--output_dir")
+    s.add_argument("--threads", type=int, default=None, help="torch threads"); add_run_flags(s, "--output_dir")
+    from taskweaver.paramgen.generator import GeneratorConfig
+    config_flags(s, GeneratorConfig, skip=("data.checkpoint_dir",))
     s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")
     s.add_argument("--model", required=True, help="results/final_model folder (or its generator_model.safetensors)")

@@ -176,20 +176,24 @@ def _layer_metrics(task, layer, probe, X, y, split):
             dict(task=task, layer=layer, metric="loss", split=split, value=float(F.cross_entropy(lg, y)))]
 
 def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load_base_model`
-                     dataset, # a registered dataset ("sst2", "ag_news", "wikitext", …), or {"train": (texts, labels), "test": (texts, labels)}
+                     dataset: str | dict, # a registered dataset (sst2, ag_news, wikitext, …), or {"train": (texts, labels), "test": (texts, labels)}
                      task: str | None = None, # "classification" | "next_token"; None = from the dataset
                      tokenizer=None, # needed when `model` is a module
-                     n_train: int = 512, n_test: int = 256, # rows per split (next_token: texts)
-                     layers: list | None = None, # hidden_states indices to probe; None = all
+                     n_train: int = 512, # training rows (next_token: texts)
+                     n_test: int = 256, # test rows (next_token: texts)
+                     layers: list[int] | None = None, # hidden_states indices to probe (0 = embeddings, negative from the last); None = all
                      label_names: list | None = None, # class names for a dict dataset
-                     batch_size: int = 16, max_length: int = 128,
-                     C: float = 1.0, max_iter: int = 100, # probe regularisation and L-BFGS iterations
-                     top_k: int = 128, max_positions: int = 4096, # next_token: classes and positions per split
-                     cache_dir: str | Path | None = None, # feature cache; None = <taskweaver cache>/features
-                     output: str | Path | None = None, # run folder for probe_results.csv/json (the run-folder contract applies)
-                     seed: int = 0,
-                     resume: bool = False, # recompute into `output` when it holds a probes run with the same settings
-                     overwrite: bool = False, # replace the results in `output`
+                     batch_size: int = 16, # texts per forward pass
+                     max_length: int = 128, # texts are cut to this many tokens
+                     C: float = 1.0, # inverse L2 strength of the probes (as in scikit-learn)
+                     max_iter: int = 100, # L-BFGS iterations per probe
+                     top_k: int = 128, # next_token: the most frequent next tokens are classes (+ other)
+                     max_positions: int = 4096, # next_token: token positions per split
+                     cache_dir: str | None = None, # feature cache; None = <taskweaver cache>/features
+                     output_dir: str | None = None, # run folder for probe_results.csv/json (the run-folder contract applies)
+                     seed: int = 0, # seeds the row sample
+                     resume: bool = False, # recompute into `output_dir` when it holds a probes run with the same settings
+                     overwrite: bool = False, # replace the results in `output_dir`
                     ) -> ProbeResults:
     "Linear probes on every layer from one forward pass per batch; returns (and saves) a tidy per-layer table."
     from taskweaver.models import load_base_model, cache_dir as tw_cache
@@ -199,7 +203,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
     if isinstance(dataset, str):
         from taskweaver.data import PROCESSORS
         PROCESSORS.check(dataset, "dataset")
-    if output is not None and not resume: check_run(output, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
+    if output_dir is not None and not resume: check_run(output_dir, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
     if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
     if tokenizer is None: raise UserError("pass the tokenizer of the model")
     L = model.config.num_hidden_layers + 1   # hidden_states: the embeddings, then one per block
@@ -208,10 +212,10 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
     settings = dict(model=getattr(model.config, "name_or_path", ""), dataset=dataset if isinstance(dataset, str) else "custom", task=task,
                     n_train=n_train, n_test=n_test, layers=layers, batch_size=batch_size, max_length=max_length, C=C, max_iter=max_iter,
                     top_k=top_k, max_positions=max_positions, seed=seed)
-    with open_run(output, "probes", settings, resume=resume, overwrite=overwrite) if output is not None else contextlib.nullcontext():
+    with open_run(output_dir, "probes", settings, resume=resume, overwrite=overwrite) if output_dir is not None else contextlib.nullcontext():
         res = _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter,
                      top_k, max_positions, cache_dir, seed)
-        if output is not None: res.save(output)
+        if output_dir is not None: res.save(output_dir)
     return res
 
 def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter, top_k,
