@@ -13,7 +13,8 @@ def main():
     from taskweaver.models import load_base_model
     from taskweaver.hypernet import TaskWeaver
     from taskweaver.hypernet_train import StaticLoRA
-    from taskweaver.data import get_processor, DataCollatorWithPromptLengths
+    from taskweaver.data import get_processor
+    from taskweaver.sft_data import DataCollatorWithPromptLengths
     text = "Classify the sentiment of the movie review as positive or negative."
     tw = TaskWeaver(a.model, hidden_dim=a.hidden_dim, embedder="encoder")
     with tempfile.TemporaryDirectory() as d:

@@ -50,7 +50,8 @@ def generate_time(repeats: int = 5) -> dict:
 def collect_time(steps: int = 2, steps_per_checkpoint: int = 1, batch_size: int = 4) -> dict:
     from taskweaver.models import load_base_model
     from taskweaver.paramgen import ZooConfig, build_lora_model
-    from taskweaver.data import get_processor, DataCollatorWithPromptLengths
+    from taskweaver.data import get_processor
+    from taskweaver.sft_data import DataCollatorWithPromptLengths
     model, tok = load_base_model()
     pm = build_lora_model(model, ZooConfig()); pm.train()
     p = get_processor("arc", tok, max_length=192)

@@ -143,7 +143,11 @@ def _leaves(obj, prefix=""):
     "`(dotted name, annotation, default, help)` of every setting of a config dataclass (sections flattened) or a function's parameters."
     import dataclasses, inspect
     from fastcore.docments import docments
-    hints, docs = typing.get_type_hints(obj), docments(obj)
+    inst = obj if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else None   # a section's default value: its defaults are the capability's
+    obj = type(inst) if inst is not None else obj
+    hints, docs = typing.get_type_hints(obj), {}
+    for c in reversed(getattr(obj, "__mro__", [obj])):   # a field's comment where it was declared (a section may extend the engine's)
+        if c is obj or dataclasses.is_dataclass(c): docs.update({k: v for k, v in docments(c).items() if v})
     if not dataclasses.is_dataclass(obj):   # a function: its parameters, as nbdev's call_parse reads them
         for n, prm in inspect.signature(obj).parameters.items():
             if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD): continue
@@ -152,11 +156,24 @@ def _leaves(obj, prefix=""):
     for f in dataclasses.fields(obj):
         if not f.init: continue
         t = hints[f.name]
-        default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        if dataclasses.is_dataclass(t): yield from _leaves(t, f"{prefix}{f.name}.")
+        default = getattr(inst, f.name) if inst is not None else f.default if f.default is not dataclasses.MISSING else \
+                  (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if dataclasses.is_dataclass(t): yield from _leaves(default if dataclasses.is_dataclass(default) else t, f"{prefix}{f.name}.")
         else: yield f"{prefix}{f.name}", t, default, docs.get(f.name)
 
 REQUIRED = object()   # the default of a parameter that has none: its flag is required
+
+def _is_list(t) -> bool:
+    "Is `t` a list/tuple annotation (maybe `| None`)?"
+    import types
+    ts = typing.get_args(t) if typing.get_origin(t) in (typing.Union, types.UnionType) else (t,)
+    return any((typing.get_origin(a) or a) in (list, tuple) for a in ts)
+
+class _JoinLists(argparse.Action):
+    "A list flag takes comma- or space-separated values (`--x a,b` or `--x a b`); `none` alone means None."
+    def __call__(self, parser, ns, values, option_string=None):
+        if len(values) == 1 and values[0] is None: return setattr(ns, self.dest, None)
+        setattr(ns, self.dest, [x for v in values for x in (v if isinstance(v, (list, tuple)) else [v])])
 
 def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
                  cls, # the config dataclass, or a function whose parameters are the settings
@@ -165,7 +182,7 @@ def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
                  title: str | None = None, # argument group title (default: the class name)
                 ) -> argparse.ArgumentParser:
     "Add one flag per field of `cls` (its annotation gives the type, its comment the help); `config_from_flags` reads them back."
-    leaves = [l for l in _leaves(cls) if l[0] not in skip]
+    leaves = [l for l in _leaves(cls) if l[0] not in skip and not l[0].endswith(".output_dir")]   # a section's folder is the run folder
     plain = [n.rsplit(".", 1)[-1] for n, *_ in leaves]
     g = p.add_argument_group(title or f"settings ({cls.__name__})")
     for name, t, default, doc in leaves:
@@ -178,8 +195,9 @@ def config_flags(p: argparse.ArgumentParser, # the (sub)command's parser
                 (",".join(map(str, default)) or "empty") if isinstance(default, (list, tuple)) else default
         kw = dict(dest=f"cfg:{name}", default=argparse.SUPPRESS, help=f"{doc or ''} ({'' if default is REQUIRED else 'default: '}{shown})".strip())
         if default is REQUIRED: kw["required"] = True
-        if t is bool: g.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
+        if t is bool or set(typing.get_args(t)) == {bool, type(None)}: g.add_argument(*names, action=argparse.BooleanOptionalAction, **kw)
         elif typing.get_origin(t) is typing.Literal: g.add_argument(*names, choices=typing.get_args(t), **kw)
+        elif _is_list(t): g.add_argument(*names, type=_scalar(t), nargs="+", action=_JoinLists, metavar=short.upper(), **kw)
         else: g.add_argument(*names, type=_scalar(t), metavar=short.upper(), **kw)
     return p
 
@@ -250,24 +268,24 @@ def _print_info(d: dict):
 
 @subcommand("info", "Versions, the default models and where they load from, and the available data.")
 def _info_args(p):
-    p.add_argument("--no-load", action="store_true", help="do not load the default models (faster)")
+    config_flags(p, info, title="settings (info)")   # --load / --no-load
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     def run(a):
-        d = info(load=not a.no_load)
+        d = info(**given_flags(a))
         print(json.dumps(d, indent=2, default=str)) if a.json else _print_info(d)
     p.set_defaults(func=run)
 
 # %% ../nbs/09_cli.ipynb #c0acc567
 @subcommand("docs", "Build the documentation site (nbdev_docs with quarto, else mkdocs-material).")
 def _docs_args(p):
-    add_output_dir(p, "output folder", default="_site")
-    p.add_argument("--quarto", action=argparse.BooleanOptionalAction, default=None, help="force or forbid quarto (default: when installed)")
-    p.add_argument("--no-strict", action="store_true", help="do not treat mkdocs warnings as errors")
+    from taskweaver.docs import build_docs
+    config_flags(p, build_docs, skip=("root",), aliases={"out": list(OUTPUT_DIR_FLAGS[:-1]), "use_quarto": ["--quarto"]},
+                 title="settings (build_docs)")
     p.add_argument("--readme", action="store_true", help="only write README.md from nbs/index.ipynb")
     def run(a):
-        from taskweaver.docs import build_docs, write_readme
+        from taskweaver.docs import write_readme
         print(f"wrote {write_readme()}")
         if a.readme: return
-        out = build_docs(a.output_dir, use_quarto=a.quarto, strict=not a.no_strict)
+        out = build_docs(**given_flags(a))
         print(f"docs site built in {out} (open {out/'index.html'})")
     p.set_defaults(func=run)

@@ -16,10 +16,10 @@ from transformers.pytorch_utils import Conv1D
 from safetensors.torch import load_file
 from .models import load_base_model, load_text_encoder, lora_targets, layer_index, DEFAULT_TEXT_ENCODER
 from .lora import inject, lora_layers, set_adapters, clear_adapters, export_peft
-from .utils import atomic_save_file, atomic_write_text, load_torch_file, read_safetensors
+from .artifacts import Pretrained
 
 # %% auto #0
-__all__ = ['EMBEDDERS', 'TaskWeaverConfig', 'LoraHyperNetwork', 'TaskWeaver']
+__all__ = ['EMBEDDERS', 'TaskWeaverConfig', 'LoraHyperNetwork', 'TaskWeaver', 'export_adapter']
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #55197cef
 EMBEDDERS = ("base", "encoder")
@@ -103,7 +103,7 @@ class LoraHyperNetwork(nn.Module):
 # %% ../nbs/hypernet/11_hypernet.ipynb #b1ae4c4a
 def _module_type(name: str) -> str: return name.split(".")[-1]
 
-class TaskWeaver(nn.Module):
+class TaskWeaver(Pretrained, nn.Module):
     "A frozen causal LM with `DynamicLoraLinear` layers whose adapters a hypernetwork emits per example (seed 000's model)."
     def __init__(self, model_name: str | None = None, # base LM (None = embedded SmolLM2-135M-Instruct)
                  hidden_dim: int = 1024, lora_rank: int = 2, lora_alpha: float = 16,
@@ -208,23 +208,26 @@ def generate(self: TaskWeaver, input_ids, attention_mask=None, max_length: int |
     finally: clear_adapters(self.base)
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #1f6025ae
+TaskWeaver.artifact_kind = "taskweaver"
+TaskWeaver.artifact_legacy_weights = ("pytorch_model.bin",)   # the seed's name, read with torch.load(weights_only=True)
+TaskWeaver.artifact_accept_unmarked = True                    # folders saved by TaskWeaver 0.1 have no taskweaver_kind
+
 @patch
-def save_pretrained(self: TaskWeaver, save_directory: str | Path) -> Path:
-    "Write `config.json` and `model.safetensors` (hypernetwork weights only)."
-    d = Path(save_directory); d.mkdir(parents=True, exist_ok=True)
-    cfg = asdict(self.config)
-    cfg["base_model_name_or_path"] = cfg["model_name"]
-    atomic_save_file(self.hypernet.state_dict(), d/"model.safetensors", metadata={"format": "pt", "taskweaver": "hypernet"})
-    atomic_write_text(d/"config.json", json.dumps(cfg, indent=2))
-    return d
+def artifact_config(self: TaskWeaver) -> dict:
+    "`config.json`: the `TaskWeaverConfig` and the base LM's name or path (as PEFT records it)."
+    return {**asdict(self.config), "base_model_name_or_path": self.config.model_name}
+
+@patch
+def artifact_tensors(self: TaskWeaver) -> dict:
+    "The hypernetwork's weights only: never the base LM."
+    return self.hypernet.state_dict()
 
 @patch(cls_method=True)
-def from_pretrained(cls: TaskWeaver, path: str | Path, device=None, model_name: str | None = None, base_model=None, tokenizer=None, encoder=None):
-    "Load a saved TaskWeaver; the base LM comes from the saved name, `model_name`, or `base_model`."
-    path = Path(path)
-    if not (path/"config.json").exists(): raise FileNotFoundError(f"{path}: no config.json (is this a TaskWeaver folder?)")
-    cfg = json.loads((path/"config.json").read_text())
-    cfg.pop("base_model_name_or_path", None)
+def from_artifact(cls: TaskWeaver, config: dict, tensors: dict, folder, device=None,
+                  model_name: str | None = None, # another base LM than the saved one (same shapes)
+                  base_model=None, tokenizer=None, encoder=None): # or an already loaded base LM / tokenizer / text encoder
+    "Rebuild a saved TaskWeaver around its base LM and check every target module has the shapes it was trained for."
+    cfg = dict(config); cfg.pop("base_model_name_or_path", None)
     saved_shapes = cfg.pop("module_shapes", {})
     if model_name is not None: cfg["model_name"] = model_name
     if saved_shapes: cfg["lora_target_layers"] = list(saved_shapes)
@@ -236,10 +239,7 @@ def from_pretrained(cls: TaskWeaver, path: str | Path, device=None, model_name: 
         if list(tw.config.module_shapes[n]) != list(s):
             raise ValueError(f"base model does not fit: module {n} has (d_in, d_out) = {tuple(tw.config.module_shapes[n])}, "
                              f"the hypernetwork was trained for {tuple(s)}")
-    if (path/"model.safetensors").exists(): sd = read_safetensors(path/"model.safetensors")[0]
-    elif (path/"pytorch_model.bin").exists(): sd = load_torch_file(path/"pytorch_model.bin")
-    else: raise FileNotFoundError(f"{path}: neither model.safetensors nor pytorch_model.bin")
-    tw.hypernet.load_state_dict(sd)
+    tw.hypernet.load_state_dict(tensors)
     if device is not None: tw.to(device)
     return tw
 
@@ -256,3 +256,10 @@ def generate_adapter(self: TaskWeaver, text: str, # a task description (embedder
     one = {n: (A[0].cpu(), B[0].cpu()) for n, (A, B) in ad.items()}
     return export_peft(one, str(self.config.model_name), out_dir, alpha=self.config.lora_alpha, use_rslora=self.config.use_rslora,
                        fan_in_fan_out=self.fan_in_fan_out, metadata={"task_text": text[:1000]})
+
+def export_adapter(model: str, # a saved TaskWeaver: a folder or a hub id
+                   text: str, # the task description (embedder="encoder") or the prompt (embedder="base")
+                   output_dir: str, # the PEFT adapter folder to write
+                  ) -> Path:
+    "Load a saved TaskWeaver and write the adapter it generates for `text` as a PEFT folder (`taskweaver hypernet adapter`)."
+    return TaskWeaver.from_pretrained(model).generate_adapter(text, output_dir)

@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 from .utils import strict_from_dict, atomic_write_json, atomic_write_dir, check_ranges, UserError
 from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
-from .data import (create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths,
-                             DEFAULT_DATASET_CONFIG, PROCESSORS, DatasetProcessor, get_processor)
+from .data import PROCESSORS, DatasetProcessor, get_processor
+from .sft_data import create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths, DEFAULT_DATASET_CONFIG
 from .utils import DeviceConfig
 from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
@@ -42,32 +42,24 @@ class HypernetTrainConfig:
     embedder: Literal["base", "encoder"] = "base"  # task embedding from the prompt (base LM states) or the task description (encoder)
     text_encoder: str | None = None        # sentence encoder for embedder=encoder (None = all-MiniLM-L6-v2)
     batch_size: int = 16                   # examples per micro-batch
-    learning_rate: float = 5e-5            # peak learning rate (cosine decay after warmup)
-    num_epochs: int = 3                    # passes over the training data (unless max_steps is given)
-    max_steps: int | None = None           # optimizer steps; overrides num_epochs when given
-    grad_accum: int = 1                    # micro-batches per optimizer step
-    warmup_steps: int = 0                  # linear warmup from 0
-    grad_clip: float = 1.0                 # max global gradient norm
-    eval_every: int = 0                    # steps between val-loss evaluations (0 = at the end)
+    num_epochs: int = 3                    # passes over the training data (unless train.max_steps is given)
     val_size: int = 64                     # examples in the validation set
     output_dir: str = "./output"           # the run folder (checkpoints, logs, the trained system under final/)
-    tensorboard_dir: str | None = None     # default: <output_dir>/tensorboard_logs
     dataset_config: str | None = None      # seed-style JSON list of datasets (// comments allowed)
     use_default_dataset: bool = False      # train on GSM8K (the seed's default)
     held_out_tasks: list | None = None     # task names kept out of training (validation uses them); comma-separated on the CLI
     n_held_out: int = 0                    # or hold out this many random tasks
     max_per_task: int | None = None        # cap on training examples per task (seeded sample)
     max_length: int = 256                  # tokens per example (prompt + completion)
-    seed: int = 0                          # seeds data order, initialisation and held-out tasks
     resume: bool = False                   # continue the run in output_dir (same settings)
     overwrite: bool = False                # replace the run in output_dir
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=None, learning_rate=5e-5))   # the engine's schedule; train.seed also seeds data order, initialisation and held-out tasks
     device: DeviceConfig = field(default_factory=DeviceConfig)   # where it runs: accelerator, devices, num_nodes, strategy, precision
 
     def __post_init__(self):
         if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
         if not isinstance(self.lora_rank, int) or self.lora_rank <= 0: raise UserError(f"lora_rank must be a positive integer, got {self.lora_rank!r}")
-        check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", learning_rate=">0", num_epochs=">=1", max_steps=">=1",
-                                grad_accum=">=1", warmup_steps=">=0", grad_clip=">0", eval_every=">=0", val_size=">=1", n_held_out=">=0",
+        check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", num_epochs=">=1", val_size=">=1", n_held_out=">=0",
                                 max_per_task=">=1", max_length=">=1"))
         if self.resume and self.overwrite: raise UserError("--resume and --overwrite exclude each other")
         if self.dataset_config is None and not self.use_default_dataset:
@@ -86,17 +78,17 @@ KEEP_COLUMNS = ["input_ids", "attention_mask", "prompt_length", "task", "task_te
 def prepare_data(cfg: HypernetTrainConfig, tokenizer) -> tuple:
     "`(train, val)` datasets for a training config."
     config = cfg.dataset_config if cfg.dataset_config is not None else DEFAULT_DATASET_CONFIG
-    ds = create_dataset(config, tokenizer, max_length=cfg.max_length, seed=cfg.seed)
+    ds = create_dataset(config, tokenizer, max_length=cfg.max_length, seed=cfg.train.seed)
     if cfg.held_out_tasks or cfg.n_held_out:
-        sp = split_by_task(ds, held_out=cfg.held_out_tasks or None, n_held_out=cfg.n_held_out, seed=cfg.seed)
+        sp = split_by_task(ds, held_out=cfg.held_out_tasks or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed)
         train, val = sp["train"], sp["test"]
         if len(val) > cfg.val_size:   # an equal share of every held-out task
-            val = cap_per_task(val, max(1, cfg.val_size // len(set(val["task"]))), cfg.seed)
+            val = cap_per_task(val, max(1, cfg.val_size // len(set(val["task"]))), cfg.train.seed)
     else:
         if len(ds) <= cfg.val_size: raise ValueError(f"{len(ds)} examples are too few for val_size={cfg.val_size}")
-        sp = ds.train_test_split(test_size=cfg.val_size, seed=cfg.seed)
+        sp = ds.train_test_split(test_size=cfg.val_size, seed=cfg.train.seed)
         train, val = sp["train"], sp["test"]
-    if cfg.max_per_task: train = cap_per_task(train, cfg.max_per_task, cfg.seed)
+    if cfg.max_per_task: train = cap_per_task(train, cfg.max_per_task, cfg.train.seed)
     return train.select_columns(KEEP_COLUMNS), val.select_columns(KEEP_COLUMNS)
 
 def cap_per_task(ds, n: int, seed: int = 0):
@@ -168,15 +160,12 @@ def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, en
     out = Path(cfg.output_dir)
     check_run(out, "hypernet", asdict(cfg), cfg.resume, cfg.overwrite)   # refuse a taken folder before loading anything
     check_accelerator(cfg.device.accelerator)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.train.seed)
     model = build_system(cfg, base_model, tokenizer, encoder)   # a bad model, target or dataset fails here: nothing written yet
     tok = model.tokenizer
     train_ds, val_ds = prepare_data(cfg, tok)
-    steps = cfg.max_steps or max(1, cfg.num_epochs * (len(train_ds) // (cfg.batch_size * cfg.grad_accum)))
-    tcfg = TrainConfig(output_dir=str(out), max_steps=steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
-                       grad_accum=cfg.grad_accum, grad_clip=cfg.grad_clip, eval_every=cfg.eval_every, ckpt_every=max(1, min(50, steps // 4 or 1)),
-                       log_every=max(1, min(10, steps // 10 or 1)), seed=cfg.seed, tensorboard_dir=cfg.tensorboard_dir,
-                       **asdict(cfg.device))
+    steps = cfg.train.max_steps or max(1, cfg.num_epochs * (len(train_ds) // (cfg.batch_size * cfg.train.grad_accum)))
+    tcfg = cfg.train.resolved(output_dir=str(out), max_steps=steps)   # the nested engine settings, with what the run decides
     with open_run(out, "hypernet", asdict(cfg), resume=cfg.resume, overwrite=cfg.overwrite) as run:
         return _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, run.resumed)
 
@@ -184,7 +173,7 @@ def _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, resume) -> dict:
     out = Path(cfg.output_dir)
     collate = DataCollatorWithPromptLengths(tok)
     atomic_write_json(out/"hypernet_train_config.json", asdict(cfg), default=str)
-    res = FabricTrainer(tcfg).fit(model, train_ds, collate_fn=collate, batch_size=cfg.batch_size, step_fn=_step,
+    res = FabricTrainer(tcfg, cfg.device).fit(model, train_ds, collate_fn=collate, batch_size=cfg.batch_size, step_fn=_step,
                                   eval_fn=lambda m: {"val_loss": val_loss(m, val_ds, collate)}, resume=resume)
     final = out/"final"
     atomic_write_dir(final, lambda t: (model.save_pretrained(t), tok.save_pretrained(t)))   # never half of an old and a new system
@@ -286,14 +275,26 @@ def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None)
     hint = f"; the trained system of a run folder is in {path/'final'}" if (path/"final").is_dir() else ""
     raise FileNotFoundError(f"{path}: neither a TaskWeaver folder (config.json) nor a PEFT adapter (adapter_config.json){hint}")
 
-def evaluate_saved(model_dir, dataset_config=None, use_default_dataset: bool = False, held_out_tasks=None, n_held_out: int = 0,
-                   kind: str = "text", n_eval: int = 128, n_generate: int = 64, max_new_tokens: int = 32, max_length: int = 256,
-                   control: bool = False, seed: int = 0, base_model=None, tokenizer=None, encoder=None) -> dict:
+def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a PEFT adapter folder
+                   dataset_config: str | None = None, # seed-style JSON list of datasets
+                   use_default_dataset: bool = False, # evaluate on GSM8K (the seed's default)
+                   held_out_tasks: list | None = None, # task names to evaluate on (comma-separated on the CLI)
+                   n_held_out: int = 0, # or this many random tasks (the split training used with the same seed)
+                   kind: Literal["text", "gsm8k", "arc"] = "text", # how generated answers are scored
+                   n_eval: int = 128, # examples scored by NLL
+                   n_generate: int = 64, # examples whose generated answers are scored
+                   max_new_tokens: int = 32, # tokens generated per answer
+                   max_length: int = 256, # tokens per example (prompt + completion)
+                   control: bool = False, # also score TaskWeaver with swapped task descriptions
+                   seed: int = 0, # seeds the split and the sampled examples
+                   base_model=None, tokenizer=None, encoder=None) -> dict:
     "Scores of a saved system (and of its base model, and the swapped-description control) on held-out examples."
+    check_ranges(dict(n_eval=n_eval, n_generate=n_generate, max_new_tokens=max_new_tokens, max_length=max_length, n_held_out=n_held_out),
+                 dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0"))
     sys_ = load_system(model_dir, base_model, tokenizer, encoder)
     tok = sys_.tokenizer
     cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
-                              n_held_out=n_held_out, val_size=n_eval, max_length=max_length, seed=seed)
+                              n_held_out=n_held_out, val_size=n_eval, max_length=max_length, train=TrainConfig(seed=seed))
     _, val = prepare_data(cfg, tok)
     res = {"system": evaluate_system(sys_, val, tok, n_generate, max_new_tokens, kind, seed=seed)}
     if control and isinstance(sys_, TaskWeaver):

@@ -14,7 +14,7 @@ from .utils import atomic_save_file, atomic_write_text
 
 # %% auto #0
 __all__ = ['DynamicLoraLinear', 'inject', 'lora_layers', 'remove', 'set_adapters', 'clear_adapters', 'random_adapter',
-           'export_peft', 'layer_adapter']
+           'export_peft', 'save_peft_adapter', 'layer_adapter']
 
 # %% ../nbs/lora/10_lora.ipynb #9f4fa430
 class DynamicLoraLinear(nn.Module):
@@ -132,11 +132,19 @@ def export_peft(adapter: dict, # {full module name: (A [r, d_in], B [d_out, r])}
         sd[f"base_model.model.{n}.lora_B.weight"] = B
     cfg = LoraConfig(r=r, lora_alpha=alpha, target_modules=sorted(adapter), use_rslora=use_rslora, lora_dropout=0.0,
                      fan_in_fan_out=fan_in_fan_out, bias="none", task_type="CAUSAL_LM", base_model_name_or_path=base_model_name_or_path)
+    return save_peft_adapter(out_dir, sd, cfg, metadata)
+
+def save_peft_adapter(out_dir: str | Path, # the adapter folder to write
+                      state_dict: dict, # PEFT keys (`base_model.model.<module>.lora_A.weight`, …) -> tensors
+                      config, # a `peft.LoraConfig`
+                      metadata: dict | None = None, # extra strings for the safetensors header
+                     ) -> Path:
+    "The package's one writer of PEFT adapter folders: `adapter_model.safetensors`, then `adapter_config.json`, each atomically."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    d = cfg.to_dict()
+    d = config.to_dict()
     for k, v in list(d.items()):
         if isinstance(v, set): d[k] = sorted(v)
-    atomic_save_file(sd, out/"adapter_model.safetensors", metadata={"format": "pt", **(metadata or {})})
+    atomic_save_file(state_dict, out/"adapter_model.safetensors", metadata={"format": "pt", **(metadata or {})})
     atomic_write_text(out/"adapter_config.json", json.dumps(d, indent=2, default=str))
     return out
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, os, shutil, socket, sys, time
 from pathlib import Path
-from .utils import UserError, atomic_write_json, clean_stale_temp, config_diff, _pid_alive
+from .utils import UserError, atomic_write_json, clean_stale_temp, config_diff, nest_flat_keys, _pid_alive
 
 # %% auto #0
 __all__ = ['RUN_FILE', 'LOCK_FILE', 'LEGACY_MARKERS', 'LOG_DIRS', 'ALWAYS_FREE', 'LEGACY_SECTIONS', 'SETTINGS_FILES',
@@ -31,6 +31,10 @@ def upgrade_settings(stored: dict, new: dict) -> dict:
     for sec, before in LEGACY_SECTIONS.items():
         if isinstance(new.get(sec), dict) and sec not in out:
             out[sec] = {k: out.pop(k, v) for k, v in before.items() if k in new[sec]}
+    predates = [s for s, v in new.items() if isinstance(v, dict) and s not in out]
+    out = nest_flat_keys(out, new)   # e.g. learning_rate -> train.learning_rate
+    for s in predates:   # settings the run did not have are taken as asked (the engine's checkpoint still compares every training setting)
+        out[s] = {**new[s], **(out.get(s) or {})}
     return out
 
 class RunFolderError(UserError):

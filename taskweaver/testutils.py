@@ -11,7 +11,7 @@ from transformers import (PreTrainedTokenizerFast, GPTNeoXConfig, GPTNeoXForCaus
 
 # %% auto #0
 __all__ = ['TINY_CORPUS', 'CHAT_TEMPLATE', 'TINY_ARCHS', 'tiny_tokenizer', 'tiny_config', 'tiny_model', 'save_tiny',
-           'HashingEncoder', 'ToyRegression', 'toy_regression_data', 'train_toy']
+           'cache_as_hub', 'HashingEncoder', 'ToyRegression', 'toy_regression_data', 'train_toy']
 
 # %% ../nbs/00a_testutils.ipynb #67cb2b8a
 TINY_CORPUS = """Question: What is 2 + 2? Answer: 4
@@ -29,7 +29,7 @@ CHAT_TEMPLATE = ("{% for m in messages %}<s>{{ m['role'] }}\n{{ m['content'] }}<
 def tiny_tokenizer(vocab_size: int = 384, # target vocabulary size (byte alphabet + merges + specials)
                   ) -> PreTrainedTokenizerFast:
     "A deterministic byte-level BPE tokenizer trained on `TINY_CORPUS`, with pad/bos/eos and a chat template."
-    from taskweaver.data import train_bpe
+    from taskweaver.sft_data import train_bpe
     tok = train_bpe(TINY_CORPUS.splitlines() * 4, vocab_size, ["<pad>", "<s>", "</s>"])
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>")
@@ -74,6 +74,17 @@ def save_tiny(arch: str, path, seed: int = 0, **kwargs):
     model.save_pretrained(path); tok.save_pretrained(path)
     return path
 
+# %% ../nbs/00a_testutils.ipynb #d294c079
+def cache_as_hub(folder, repo_id: str, cache_dir, commit: str = "0" * 40):
+    "Copy `folder` into the hub cache `cache_dir` as repo `repo_id` at `commit`; returns the snapshot folder."
+    import shutil
+    from pathlib import Path
+    repo = Path(cache_dir)/("models--" + repo_id.replace("/", "--"))
+    snap = repo/"snapshots"/commit
+    shutil.copytree(folder, snap, dirs_exist_ok=True)
+    (repo/"refs").mkdir(parents=True, exist_ok=True); (repo/"refs"/"main").write_text(commit)
+    return snap
+
 # %% ../nbs/00a_testutils.ipynb #68f67785
 from torch import nn
 
@@ -101,20 +112,23 @@ def toy_regression_data(n: int = 64, d: int = 4, seed: int = 0) -> list:
     Y = X @ w + 0.1 * torch.randn(n, generator=g)
     return [dict(x=X[i], y=Y[i]) for i in range(n)]
 
-def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, model_cls: type | None = None, **kw) -> tuple:
+def train_toy(output_dir, max_steps=12, stop_at=None, seed=0, step_sleep: float = 0.0, model_cls: type | None = None,
+              device=None, # a `DeviceConfig` (default: the CPU)
+              **kw) -> tuple:
     "Train the toy regression (or `model_cls()`, built after seeding) with the engine; `stop_at` simulates a crash after that step, `step_sleep` slows steps down."
     import time
     from taskweaver.train import TrainConfig, FabricTrainer
+    from taskweaver.utils import DeviceConfig
     torch.manual_seed(seed)
     model = (model_cls or ToyRegression)()
     data = toy_regression_data()
     cfg = TrainConfig(output_dir=str(output_dir), max_steps=max_steps, learning_rate=0.2, ckpt_every=1, log_every=1,
-                      eval_every=4, accelerator="cpu", progress=False, seed=seed, **kw)
+                      eval_every=4, progress=False, seed=seed, **kw)
     def hook(step, m):
         if stop_at is not None and step == stop_at: raise RuntimeError(f"simulated kill after step {step}")
         time.sleep(step_sleep)
     val = toy_regression_data(16, seed=1)
     def evaluate(m): return {"val_loss": float(sum(m(torch.stack([r["x"] for r in val]), torch.stack([r["y"] for r in val]))["loss"] for _ in [0]))}
-    res = FabricTrainer(cfg).fit(model, data, batch_size=8, eval_fn=evaluate, on_step_end=hook,
+    res = FabricTrainer(cfg, device or DeviceConfig(accelerator="cpu")).fit(model, data, batch_size=8, eval_fn=evaluate, on_step_end=hook,
                                  collate_fn=lambda rows: dict(x=torch.stack([r["x"] for r in rows]), y=torch.stack([r["y"] for r in rows])))
     return model, res

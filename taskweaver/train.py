@@ -5,11 +5,11 @@
 # %% ../nbs/02_train.ipynb #5e706c83
 from __future__ import annotations
 import json, math, os, random, re, time, warnings
-from dataclasses import dataclass, field, asdict, fields
+from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
-from typing import Callable, Literal   # Literal: TrainConfig's inherited DeviceConfig.devices annotation
+from typing import Callable, Literal
 import numpy as np
-from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig
+from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig, TrainConfig, check_ranges
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -18,53 +18,8 @@ from lightning.fabric import Fabric
 from lightning.fabric.loggers import TensorBoardLogger, CSVLogger
 
 # %% auto #0
-__all__ = ['ACCELERATORS', 'TrainConfig', 'lr_at', 'ResumableSampler', 'trainable_state_dict', 'load_trainable_state_dict',
-           'checkpoint_name', 'SwanLabLogger', 'make_loggers', 'check_accelerator', 'NonFiniteLossError',
-           'default_step', 'FabricTrainer']
-
-# %% ../nbs/02_train.ipynb #1d6b6ffc
-@dataclass
-class TrainConfig(DeviceConfig):
-    "Settings of one training run (the engine's, with the `DeviceConfig` fields); round-trips to JSON and rejects unknown keys."
-    output_dir: str = "runs/train"    # checkpoints/, tensorboard_logs/ and train_config.json go here
-    max_steps: int = 100              # optimizer steps (after accumulation)
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.0
-    warmup_steps: int = 0             # linear warmup from 0
-    lr_schedule: str = "cosine"       # cosine | linear | constant, after warmup
-    min_lr_ratio: float = 0.1         # cosine/linear decay ends at learning_rate * min_lr_ratio
-    grad_accum: int = 1               # micro-batches per optimizer step
-    grad_clip: float | None = 1.0     # max global grad norm; None = no clipping
-    eval_every: int = 0               # steps between evaluations (0 = only at the end)
-    ckpt_every: int = 50              # steps between last.ckpt writes
-    log_every: int = 10               # steps between logged scalars
-    save_top_k: int = 1               # keep this many best epoch=..-val_loss=.. files
-    seed: int = 0
-    loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv; swanlab is added when installed
-    tensorboard_dir: str | None = None  # TensorBoard root (default: <output_dir>/tensorboard_logs)
-    progress: bool = True             # tqdm progress bar
-
-    def __post_init__(self):
-        if self.lr_schedule not in ("cosine", "linear", "constant"):
-            raise UserError(f"lr_schedule={self.lr_schedule!r}: allowed are cosine, linear, constant")
-        for k in ("max_steps", "grad_accum", "ckpt_every", "log_every"):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise UserError(f"{k}={v!r}: must be an integer >= 1")
-        for k in ("warmup_steps", "eval_every", "save_top_k"):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise UserError(f"{k}={v!r}: must be an integer >= 0")
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < math.inf):
-            raise UserError(f"learning_rate={self.learning_rate!r}: must be a number > 0")
-        if not 0 <= self.min_lr_ratio <= 1: raise UserError(f"min_lr_ratio={self.min_lr_ratio!r}: must be in [0, 1]")
-        if self.grad_clip is not None and not self.grad_clip > 0: raise UserError(f"grad_clip={self.grad_clip!r}: must be > 0, or None for no clipping")
-        if self.weight_decay < 0: raise UserError(f"weight_decay={self.weight_decay!r}: must be >= 0")
-
-    @classmethod
-    def from_dict(cls, d: dict):
-        "Build from a dict, naming unknown keys and listing the allowed ones."
-        return strict_from_dict(cls, d)
-
-    def to_dict(self) -> dict: return asdict(self)
+__all__ = ['ACCELERATORS', 'lr_at', 'ResumableSampler', 'trainable_state_dict', 'load_trainable_state_dict', 'checkpoint_name',
+           'SwanLabLogger', 'make_loggers', 'check_accelerator', 'NonFiniteLossError', 'default_step', 'FabricTrainer']
 
 # %% ../nbs/02_train.ipynb #fa8a3d9a
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -164,24 +119,32 @@ def default_step(model, batch):
 
 class FabricTrainer:
     "The project's one training loop (Lightning Fabric): `fit(model, train_data, ...)`."
-    def __init__(self, cfg: TrainConfig, fabric: Fabric | None = None, swanlab: dict | None = None):
-        if fabric is None: check_accelerator(cfg.accelerator)
-        self.cfg = cfg
-        self.out = Path(cfg.output_dir)
+    def __init__(self, cfg: TrainConfig, # the schedule (a capability's `train` section, resolved)
+                 device: DeviceConfig | None = None, # where it runs (a capability's `device` section; default: auto)
+                 fabric: Fabric | None = None, swanlab: dict | None = None):
+        self.cfg, self.device = cfg.resolved(), device or DeviceConfig()
+        if fabric is None: check_accelerator(self.device.accelerator)
+        self.out = Path(self.cfg.output_dir)
         self.ckpt_dir = self.out/"checkpoints"
-        self.fabric = fabric or Fabric(accelerator=cfg.accelerator, devices=cfg.devices, num_nodes=cfg.num_nodes,
-                                       strategy=cfg.strategy, precision=cfg.precision, loggers=make_loggers(cfg, swanlab))
+        d = self.device
+        self.fabric = fabric or Fabric(accelerator=d.accelerator, devices=d.devices, num_nodes=d.num_nodes,
+                                       strategy=d.strategy, precision=d.precision, loggers=make_loggers(self.cfg, swanlab))
         self.history: list = []
 
-    RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers", "accelerator", "devices", "num_nodes")   # a resumed run may log elsewhere or move machine
+    RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers", "log_every", "ckpt_every",   # a resumed run may log and save elsewhere and otherwise,
+                   "accelerator", "devices", "num_nodes")                                               # or move machine
 
     @property
     def last_ckpt(self) -> Path: return self.ckpt_dir/"last.ckpt"
 
+    def settings(self) -> dict:
+        "What a resumed run must match: the schedule and the device section, flat (as runs before the split stored them)."
+        return {**self.cfg.to_dict(), **asdict(self.device)}
+
     # -- checkpointing -------------------------------------------------------
     def _state(self, raw, opt, step, micro, epoch, best):
         return dict(model=trainable_state_dict(raw), optimizer=opt.state_dict(), step=step, micro_step=micro, epoch=epoch,
-                    best=best, history=self.history, config=self.cfg.to_dict(),
+                    best=best, history=self.history, config=self.settings(),
                     rng=dict(torch=torch.get_rng_state(), python=random.getstate(), numpy=np.random.get_state()))
 
     def save(self, path, state):
@@ -231,7 +194,7 @@ class FabricTrainer:
         if resume and self.last_ckpt.exists():
             st = load_state(self.last_ckpt)   # safetensors + JSON: no code runs
             free = self.RESUME_FREE + (("max_steps",) if cfg.lr_schedule == st.get("config", {}).get("lr_schedule") == "constant" else ())
-            diff = config_diff(st.get("config", {}), cfg.to_dict(), ignore=free)   # a constant schedule may simply run longer
+            diff = config_diff(st.get("config", {}), self.settings(), ignore=free)   # a constant schedule may simply run longer
             if diff: raise UserError(f"{self.last_ckpt} was written with other settings ({'; '.join(diff)}); "
                                      f"resume with the same settings or start a new run")
             load_trainable_state_dict(raw, st["model"]); opt.load_state_dict(st["optimizer"])
@@ -239,7 +202,7 @@ class FabricTrainer:
             torch.set_rng_state(st["rng"]["torch"]); random.setstate(st["rng"]["python"]); np.random.set_state(st["rng"]["numpy"])
             self._saved_step = step
             fabric.print(f"resumed from {self.last_ckpt} at step {step}")
-        if fabric.is_global_zero: atomic_write_json(self.out/"train_config.json", cfg.to_dict())
+        if fabric.is_global_zero: atomic_write_json(self.out/"train_config.json", self.settings())
         fmodel, opt = fabric.setup(model, opt)
         # our own sampler (not Fabric's re-instantiated one) so the data position survives a restart on every rank
         sampler = ResumableSampler(len(train_data), seed=cfg.seed, rank=fabric.global_rank, world_size=fabric.world_size)
@@ -279,7 +242,7 @@ class FabricTrainer:
             except RuntimeError as e:   # torch refuses to clip a non-finite norm
                 if "non-finite" not in str(e): raise
                 gnorm = float("inf")
-            if gnorm is not None and not cfg.precision.startswith("16"): self._check_finite("the gradient norm", float(gnorm), step)   # fp16's scaler skips such steps itself
+            if gnorm is not None and not self.device.precision.startswith("16"): self._check_finite("the gradient norm", float(gnorm), step)   # fp16's scaler skips such steps itself
             opt.step(); opt.zero_grad(set_to_none=True)
             self._check_finite("a trained parameter", "non-finite", step, params)   # a finite loss can still step into inf
             step += 1

@@ -5,15 +5,12 @@
 # %% ../nbs/00b_utils.ipynb #6c3d316d
 from __future__ import annotations
 import copy, json, os, re, types, typing, warnings
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig',
-           'merge_settings', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml',
-           'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file',
-           'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file']
+__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'merge_settings', 'nest_flat_keys', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -60,6 +57,7 @@ def strict_from_dict(cls, d: dict, where: str | None = None):
     if not is_dataclass(cls): raise TypeError(f"{cls!r} is not a dataclass")
     where = where or cls.__name__
     if not isinstance(d, dict): raise UserError(f"{where}: expected a mapping of settings, got {type(d).__name__}")
+    d = nest_flat_keys(d, cls)   # settings written before a key moved into a section (e.g. learning_rate -> train.learning_rate)
     check_keys(d, [f.name for f in fields(cls) if f.init], where)
     hints = typing.get_type_hints(cls)
     kw = {}
@@ -67,7 +65,10 @@ def strict_from_dict(cls, d: dict, where: str | None = None):
         if f.name not in d: continue
         v, t = d[f.name], hints.get(f.name, typing.Any)
         sub = next((a for a in (t, *typing.get_args(t)) if isinstance(a, type) and is_dataclass(a)), None)
-        if sub is not None and isinstance(v, dict): v = strict_from_dict(sub, v, f"{where}.{f.name}")
+        if sub is not None and isinstance(v, dict):   # a section: the keys given, over the section's own default (not the bare class's)
+            base = f.default_factory() if f.default_factory is not MISSING else f.default
+            if is_dataclass(base): v = merge_settings(asdict(base), v)
+            v = strict_from_dict(sub, v, f"{where}.{f.name}")
         else: check_type(v, t, f"{where}.{f.name}")
         if t is float and isinstance(v, int): v = float(v)
         kw[f.name] = v
@@ -93,6 +94,25 @@ def merge_settings(*layers: dict, replace: tuple = ()) -> dict:
             out[k] = merge_settings(out[k], v, replace=replace) if merge else copy.deepcopy(v)
     return out
 
+def _layout(cls) -> dict:
+    "`{field: None, section: {…}}` of a config dataclass."
+    hints = typing.get_type_hints(cls)
+    sub = lambda t: next((a for a in (t, *typing.get_args(t)) if isinstance(a, type) and is_dataclass(a)), None)
+    return {f.name: (_layout(sub(hints[f.name])) if sub(hints[f.name]) else None) for f in fields(cls) if f.init}
+
+def nest_flat_keys(d: dict, # settings, maybe written before some keys moved into sections
+                   template, # the current layout: a config dataclass, or settings in it (e.g. `asdict(cfg)`)
+                  ) -> dict:
+    "Top-level keys of `d` that are no top-level setting of `template` but a setting of exactly one of its sections move into that section."
+    if isinstance(template, type): template = _layout(template)
+    out = copy.deepcopy(d)
+    sections = [k for k, v in template.items() if isinstance(v, dict)]
+    for k in [k for k in out if k not in template]:
+        homes = [s for s in sections if k in template[s]]
+        if len(homes) != 1 or not isinstance(out.setdefault(homes[0], {}), dict): continue
+        v = out.pop(k); out[homes[0]].setdefault(k, v)   # a value given in the section itself wins
+    return out
+
 def _flat(d, prefix=""):
     out = {}
     for k, v in (d or {}).items():
@@ -101,9 +121,9 @@ def _flat(d, prefix=""):
     return out
 
 def config_diff(old: dict, new: dict, ignore=()) -> list:
-    "`['key: old -> new', ...]` for every (dotted) key whose value differs, skipping keys in `ignore` and their sub-keys."
+    "`['key: old -> new', ...]` for every (dotted) key whose value differs, skipping keys in `ignore` and their sub-keys (a plain name in `ignore` is skipped in every section)."
     a, b = _flat(json.loads(json.dumps(old, default=str))), _flat(json.loads(json.dumps(new, default=str)))
-    skip = lambda k: any(k == i or k.startswith(i + ".") for i in ignore)
+    skip = lambda k: any(k == i or k.startswith(i + ".") or ("." not in i and k.endswith("." + i)) for i in ignore)
     return [f"{k}: {a.get(k, '(unset)')!r} -> {b.get(k, '(unset)')!r}" for k in sorted(set(a) | set(b)) if not skip(k) and a.get(k) != b.get(k)]
 
 # %% ../nbs/00b_utils.ipynb #8f638acb
@@ -403,3 +423,50 @@ def _load_legacy(path: Path):
     try: allowed.append(np._core.multiarray._reconstruct)
     except AttributeError: allowed.append(np.core.multiarray._reconstruct)
     return load_torch_file(path, allowed)
+
+# %% ../nbs/02_train.ipynb #1d6b6ffc
+import math
+from dataclasses import field, replace
+
+@dataclass
+class TrainConfig:
+    "The engine's settings of one training run: the `train` section every training capability nests; round-trips to JSON and rejects unknown keys."
+    output_dir: str | None = None     # checkpoints/, tensorboard_logs/ and train_config.json go here (None = the capability's run folder)
+    max_steps: int | None = 100       # optimizer steps (after accumulation); None = the capability derives it (e.g. from epochs)
+    learning_rate: float = 5e-5       # peak learning rate (AdamW unless the capability picks another optimizer)
+    weight_decay: float = 0.0         # AdamW's decoupled weight decay
+    warmup_steps: int = 0             # linear warmup from 0
+    lr_schedule: Literal["cosine", "linear", "constant"] = "cosine"   # decay after warmup
+    min_lr_ratio: float = 0.1         # cosine/linear decay ends at learning_rate * min_lr_ratio
+    grad_accum: int = 1               # micro-batches per optimizer step
+    grad_clip: float | None = 1.0     # max global grad norm; None = no clipping
+    eval_every: int = 0               # steps between evaluations (0 = only at the end)
+    ckpt_every: int | None = None     # steps between last.ckpt writes (None = a quarter of the run, at most 50)
+    log_every: int | None = None      # steps between logged scalars (None = a tenth of the run, at most 10)
+    save_top_k: int = 1               # keep this many best epoch=..-val_loss=.. files
+    seed: int = 0                     # seeds initialisation, data order and the engine's RNG
+    loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv; swanlab is added when installed
+    tensorboard_dir: str | None = None  # TensorBoard root (default: <output_dir>/tensorboard_logs)
+    progress: bool = True             # tqdm progress bar
+
+    def __post_init__(self):
+        if self.lr_schedule not in ("cosine", "linear", "constant"):
+            raise UserError(f"lr_schedule={self.lr_schedule!r}: allowed are cosine, linear, constant")
+        if self.grad_accum is None: raise UserError("grad_accum=None: must be an integer >= 1")
+        check_ranges(self, dict(max_steps=">=1", grad_accum=">=1", ckpt_every=">=1", log_every=">=1", warmup_steps=">=0", eval_every=">=0",
+                                save_top_k=">=0", learning_rate=">0", weight_decay=">=0", min_lr_ratio="[0,1]", grad_clip=">0"))   # None: derived, or no clipping
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        "Build from a dict, naming unknown keys and listing the allowed ones."
+        return strict_from_dict(cls, d)
+
+    def to_dict(self) -> dict: return asdict(self)
+
+    def resolved(self, **changes) -> "TrainConfig":
+        "A copy with `changes` applied (e.g. the run folder and step count a capability decides) and the derived intervals filled in."
+        c = replace(TrainConfig(**{f.name: getattr(self, f.name) for f in fields(TrainConfig)}), **changes)   # the engine's fields only (a capability may extend the section)
+        if c.output_dir is None: raise UserError("output_dir is not set: give the folder the run writes to")
+        if c.max_steps is None: raise UserError("max_steps is not set: give the number of optimizer steps")
+        return replace(c, ckpt_every=min(c.ckpt_every or max(1, min(50, c.max_steps // 4)), c.max_steps),
+                       log_every=min(c.log_every or max(1, min(10, c.max_steps // 10)), c.max_steps))

@@ -54,7 +54,7 @@ def serve(cmd, port: int, url: str, cwd=None, timeout: float = 60, **popen):
         wait_for_port(port, proc, timeout)
         yield url
     finally:   # the server and what it started (kernels run in their own session, so they are not in its process group)
-        from taskweaver.batch import kill_process_tree
+        from taskweaver.batch_run import kill_process_tree
         kill_process_tree([proc.pid], timeout=10)
         proc.wait(10)
 

@@ -56,8 +56,8 @@ def test_every_module_has_an_api_page(site, browser):
         text = r.text()
         missing += [f"{mod}.{n}" for n in names if n not in text]
     assert not missing, f"public names absent from their module's page: {missing[:20]}"
-    page.goto(f"{site}/07_batch/", wait_until="load")                 # one in the browser, with its screenshot
-    assert "run_batch" in page.inner_text("body") and "Batch runs" in page.title()
+    page.goto(f"{site}/07a_batch_run/", wait_until="load")            # one in the browser, with its screenshot
+    assert "run_batch" in page.inner_text("body") and "Running a batch" in page.title()
     page.screenshot(path=str(ARTIFACTS/"docs_batch.png"))
     page.close()
 

@@ -66,7 +66,7 @@ def test_ghn(tmp_path):
                        "--vocab-size", "300", "--max-stories", "60", "--seq-len", "16", "--text-batch", "2", "--models-per-step", "2",
                        "--hidden", "16", "--rank", "8", "--heldout-per-family", "1", "--eval-every", "4", "--no-progress"]
     _straight_killed_resumed(cmd, tmp_path/"a", tmp_path/"b", lambda o: 2 <= _step(o/"checkpoints/last.ckpt") < 8)
-    _same_tensors(tmp_path/"a/ghn.safetensors", tmp_path/"b/ghn.safetensors")
+    _same_tensors(tmp_path/"a/model.safetensors", tmp_path/"b/model.safetensors")
 
 def test_paramgen_zoo_and_generator(tiny, tmp_path):
     zoo = lambda out: ["taskweaver", "paramgen", "collect", "--base_model", str(tiny["model"]), "--dataset", "arc", "--n_checkpoints", "6",
@@ -80,7 +80,7 @@ data: {{checkpoint_dir: {tmp_path/'za/checkpoints'}, batch_size: 2, max_prompt_g
 """)
     gen = lambda out: ["taskweaver", "paramgen", "train", "--config", str(tmp_path/"gen.yaml"), "--output_dir", str(out)]
     _straight_killed_resumed(gen, tmp_path/"ga", tmp_path/"gb", lambda o: 2 <= _step(o/"checkpoints/last.ckpt") < 8)
-    _same_tensors(tmp_path/"ga/results/final_model/generator_model.safetensors", tmp_path/"gb/results/final_model/generator_model.safetensors")
+    _same_tensors(tmp_path/"ga/results/final_model/model.safetensors", tmp_path/"gb/results/final_model/model.safetensors")
 
 HEADS = """
 import sys, torch
@@ -95,7 +95,7 @@ for p in model.model.parameters(): p.requires_grad_(False)
 texts = [f"review {i}: {'good' if i % 2 else 'bad'} film" for i in range(32)]
 rows = [dict(input_ids=torch.tensor(tok(t)["input_ids"][:12] + [0] * (12 - len(tok(t)["input_ids"][:12]))), label=torch.tensor(i % 2)) for i, t in enumerate(texts)]
 coll = lambda rs: dict(input_ids=torch.stack([r["input_ids"] for r in rs]), attention_mask=(torch.stack([r["input_ids"] for r in rs]) != 0).long(), label=torch.stack([r["label"] for r in rs]))
-cfg = TrainConfig(output_dir=out, max_steps=8, learning_rate=1e-2, ckpt_every=2, accelerator="cpu", progress=False, loggers=[])
+cfg = TrainConfig(output_dir=out, max_steps=8, learning_rate=1e-2, ckpt_every=2, progress=False, loggers=[])
 with open_run(out, "heads", cfg.to_dict(), resume=resume) as run:
     FabricTrainer(cfg).fit(model, rows, collate_fn=coll, batch_size=4, resume=run.resumed)
     model.save_pretrained(out + "/final")
@@ -108,7 +108,7 @@ def test_heads(tmp_path):
     p = _spawn(cmd(tmp_path/"b"), 0.5)
     _kill_when(p, lambda: 2 <= _step(tmp_path/"b/checkpoints/last.ckpt") < 8)
     assert "resumed from" in _finish(_spawn([sys.executable, str(tmp_path/"heads.py"), str(tmp_path/"b"), "1"]))
-    _same_tensors(tmp_path/"a/final/sent.safetensors", tmp_path/"b/final/sent.safetensors")
+    _same_tensors(tmp_path/"a/final/model.safetensors", tmp_path/"b/final/model.safetensors")   # the heads, in the one artifact format
 
 def test_wann(tmp_path):
     cmd = lambda out: ["taskweaver", "wann", "benchmark", "--preset", "debug", "--generations", "5", "--output", str(out), "--no-baseline"]

@@ -85,4 +85,4 @@ def test_paramgen_bad_input(tmp_path):
     assert rc == 2 and "empty" in out, out
     cfg.write_text("training: {lr: 3}\n")
     rc, out = cli("paramgen", "train", "--config", str(cfg))
-    assert rc == 2 and "training: unknown key(s) 'lr'; allowed are max_epochs, learning_rate" in out, out
+    assert rc == 2 and "training: unknown key(s) 'lr'; allowed are output_dir, max_steps, learning_rate" in out, out

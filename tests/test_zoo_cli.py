@@ -14,7 +14,7 @@ def test_zoo_stats_reasonable_and_full(tmp_path):
 
 def test_zoo_stats_bad_vocab():
     r = run(["taskweaver", "zoo", "stats", "--vocab-size", "0"])
-    assert r.returncode != 0 and "--vocab-size 0: must be >= 1" in r.stderr
+    assert r.returncode != 0 and "vocab_size=0: must be an integer >= 1" in r.stderr
 
 def test_ghn_eval_missing_run(tmp_path):
     r = run(["taskweaver", "ghn", "eval", f"GHN={tmp_path}/nope"])

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, sys
 from pathlib import Path
-from ..cli import subcommand, add_output_dir
+from ..cli import subcommand, add_output_dir, config_flags, given_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -23,9 +23,9 @@ def _batch_args(p):
     add_output_dir(p, "batch folder (default runs/<preset> or runs/batch)")
     p.add_argument("--jobs", type=int, default=None, help="notebooks at a time on this machine (default: the config's, 1)")
     p.add_argument("--timeout", type=float, default=None, help="seconds a single cell may run")
-    p.add_argument("--resume", action="store_true", help="skip notebooks that already succeeded with the same parameters")
-    p.add_argument("--force", "--overwrite", dest="force", action="store_true", help="run into a folder that already holds a batch, re-running everything")
-    p.add_argument("--ray", default=None, metavar="ADDRESS", help='run on a Ray cluster: "auto", "host:port", or "local" to start one here')
+    from taskweaver.batch_run import run_batch   # how the batch runs: flags from its signature
+    config_flags(p, run_batch, skip=("notebooks", "cfg", "output", "name", "progress"), aliases={"force": ["--overwrite"], "ray_address": ["--ray"]},
+                 title="run settings (run_batch)")
     p.add_argument("--show-config", action="store_true", help="print the merged config as YAML and exit")
     p.add_argument("--dry-run", action="store_true", help="print each notebook's resolved parameters and exit")
     p.set_defaults(func=_run)
@@ -49,14 +49,15 @@ def _run(a) -> int:
         for s in batch.plan_runs(notebooks, cfg, output):
             print(f"{s.stem}: {json.dumps(s.parameters)}")
         return 0
-    try: s = batch.run_batch(notebooks, cfg, output, resume=a.resume, force=a.force, ray_address=a.ray, name=output.name)
+    from taskweaver.batch_run import run_batch, _fmt
+    try: s = run_batch(notebooks, cfg, output, name=output.name, **given_flags(a))
     except KeyboardInterrupt:
         print(f"interrupted: the workers and their kernels were stopped; what finished is in {output/'summary.json'}. "
               f"Run the same command with --resume to go on.", file=sys.stderr)
         return 130
     for r in s["runs"]:
         line = f"{r['stem']:28s} {r['status']:7s}{' (resumed)' if r.get('resumed') else '':10s} {r.get('duration', 0):7.1f} s  "
-        line += "  ".join(f"{k}={batch._fmt(v)}" for k, v in (r.get("metrics") or {}).items())
+        line += "  ".join(f"{k}={_fmt(v)}" for k, v in (r.get("metrics") or {}).items())
         if r.get("error"): line += f"  {r['error']['ename']}: {r['error']['evalue'].splitlines()[0] if r['error']['evalue'] else ''}"
         print(line)
     c = s["counts"]

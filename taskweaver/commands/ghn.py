@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-from ..cli import subcommand, add_run_flags, config_flags, config_from_flags
+from ..cli import subcommand, add_run_flags, config_flags, config_from_flags, given_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -34,16 +34,13 @@ def _ghn_args(p):
     s.set_defaults(func=run_train)
     e = sub.add_parser("eval", help="held-out val loss: GHN-predicted vs random init, at 0 and k training steps")
     e.add_argument("runs", nargs="+", help="LABEL=RUN_DIR pairs (or just RUN_DIR), e.g. GHN=runs/ghn graph-blind=runs/ghn_blind")
-    e.add_argument("--steps", default="0,10,50", help="comma-separated numbers of training steps")
-    e.add_argument("--lr", type=float, default=1e-3); e.add_argument("--max-heldout", type=int, default=None)
-    e.add_argument("--out", default=None, help="write rows and summary to this JSON file")
+    from taskweaver.ghn.evaluate import evaluate_starts
+    config_flags(e, evaluate_starts, skip=("runs",), title="evaluation settings (evaluate_starts)")
+    e.add_argument("--out", "--output", dest="out", default=None, help="write rows and summary to this JSON file")
     def run_eval(a):
         from taskweaver.ghn import evaluate_starts, summarize, format_table
         runs = dict(r.split("=", 1) if "=" in r else (r, r) for r in a.runs)
-        try: steps = tuple(int(x) for x in a.steps.split(","))
-        except ValueError: steps = None
-        if not steps or any(s < 0 for s in steps): raise UserError(f"--steps {a.steps!r}: expected comma-separated integers >= 0 such as 0,10,50")
-        rows = evaluate_starts(runs, steps=steps, lr=a.lr, max_heldout=a.max_heldout)
+        rows = evaluate_starts(runs, **given_flags(a))
         s = summarize(rows)
         print(format_table(s))
         if a.out:

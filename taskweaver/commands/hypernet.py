@@ -6,14 +6,12 @@
 from __future__ import annotations
 import argparse, json
 from pathlib import Path
-from ..cli import subcommand, config_flags, config_from_flags, add_output_dir
+from ..cli import subcommand, config_flags, config_from_flags, add_output_dir, given_flags
 
 # %% auto #0
 __all__ = ['add_train_args', 'train_config_from_args']
 
 # %% ../../nbs/commands/hypernet.ipynb #154cc4cf
-def _list(s: str) -> list: return [x.strip() for x in s.split(",") if x.strip()]
-
 def add_train_args(p: argparse.ArgumentParser):
     "The flags of `taskweaver hypernet train`: one per `HypernetTrainConfig` field (seed 000's among them), and `--config FILE`."
     from taskweaver.hypernet_train import HypernetTrainConfig
@@ -39,22 +37,12 @@ def _hypernet_args(p):
 
     e = sub.add_parser("eval", help="NLL, ROUGE-L and exact match on held-out tasks; GSM8K and ARC accuracy",
                        description="Evaluate saved systems on held-out data.")
-    e.add_argument("--model", required=True, help="a TaskWeaver folder (save_pretrained) or a PEFT adapter folder")
-    e.add_argument("--dataset_config", default=None); e.add_argument("--use_default_dataset", action="store_true")
-    e.add_argument("--held_out_tasks", type=_list, default=None); e.add_argument("--n_held_out", type=int, default=0)
-    e.add_argument("--kind", choices=["text", "gsm8k", "arc"], default="text", help="how generated answers are scored")
-    e.add_argument("--n_eval", type=int, default=128, help="examples for NLL"); e.add_argument("--n_generate", type=int, default=64)
-    e.add_argument("--max_new_tokens", type=int, default=32); e.add_argument("--max_length", type=int, default=256)
-    e.add_argument("--control", action="store_true", help="also score TaskWeaver with swapped task descriptions")
-    e.add_argument("--output", default=None, help="write the metrics JSON here"); e.add_argument("--seed", type=int, default=0)
+    from taskweaver.hypernet_train import evaluate_saved
+    config_flags(e, evaluate_saved, aliases={"model_dir": ["--model"]}, skip=("base_model", "tokenizer", "encoder"),
+                 title="evaluation settings (evaluate_saved)")
+    e.add_argument("--output", default=None, help="write the metrics JSON here")
     def run_eval(a):
-        from taskweaver.utils import check_ranges
-        check_ranges(vars(a), dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0"), "--")
-        from taskweaver.hypernet_train import evaluate_saved
-        res = evaluate_saved(a.model, dataset_config=a.dataset_config, use_default_dataset=a.use_default_dataset,
-                             held_out_tasks=a.held_out_tasks, n_held_out=a.n_held_out, kind=a.kind, n_eval=a.n_eval,
-                             n_generate=a.n_generate, max_new_tokens=a.max_new_tokens, max_length=a.max_length,
-                             control=a.control, seed=a.seed)
+        res = evaluate_saved(**given_flags(a))
         txt = json.dumps(res, indent=2, default=str)
         if a.output:
             from taskweaver.utils import atomic_write_text
@@ -64,9 +52,7 @@ def _hypernet_args(p):
 
     g = sub.add_parser("adapter", help="write the adapter for one task text or prompt as a PEFT folder",
                        description="Generate one adapter and export it as a standard PEFT adapter.")
-    g.add_argument("--model", required=True, help="a TaskWeaver folder (save_pretrained)"); g.add_argument("--text", required=True, help="the task description or prompt")
-    add_output_dir(g, "the PEFT adapter folder to write", required=True)
-    def run_adapter(a):
-        from taskweaver.hypernet import TaskWeaver
-        print(f"wrote {TaskWeaver.from_pretrained(a.model).generate_adapter(a.text, a.output_dir)}")
+    from taskweaver.hypernet import export_adapter
+    config_flags(g, export_adapter, title="adapter settings (export_adapter)")
+    def run_adapter(a): print(f"wrote {export_adapter(**given_flags(a))}")
     g.set_defaults(func=run_adapter)

@@ -15,7 +15,7 @@ __all__ = []
 # %% ../../nbs/commands/paramgen.ipynb #efad4431
 def _collect(s):
     from taskweaver.paramgen.zoo import ZooConfig
-    config_flags(s, ZooConfig)
+    config_flags(s, ZooConfig, skip=("train.max_steps", "train.ckpt_every"))   # both follow from the zoo's size
     s.add_argument("--threads", type=int, default=None, help="torch threads")
     add_run_flags(s, "--output_dir", "continue (or grow, with a larger --n_checkpoints) the zoo in --output_dir (its stored settings must match)")
 
@@ -33,18 +33,19 @@ def _run_collect(a):
 
 def _run_prepare(a):
     from taskweaver.paramgen.prompts import prepare_prompts
-    r = prepare_prompts(a.source, a.output_dir, a.samples_per_prompt, a.test_ratio, a.seed, a.dataset_config, overwrite=a.overwrite)
-    print(f"{r['prompts']} prompts → {r['train_groups']} train / {r['val_groups']} val groups of {a.samples_per_prompt} in {r['output_dir']}")
+    r = prepare_prompts(**given_flags(a))
+    print(f"{r['prompts']} prompts → {r['train_groups']} train / {r['val_groups']} val groups in {r['output_dir']}")
 
 def _run_analyze(a):
     from taskweaver.paramgen.analyze import analyze_zoo, format_analysis
-    r = analyze_zoo(a.checkpoint_dir, plot=a.plot or Path(a.checkpoint_dir)/"analysis.png")
+    kw = given_flags(a)
+    r = analyze_zoo(**{**kw, "plot": kw.get("plot") or str(Path(kw["checkpoint_dir"])/"analysis.png")})
     for name, why in r["unreadable"].items(): print(f"taskweaver paramgen: warning: skipped unreadable checkpoint {name}: {why}", file=sys.stderr)
     print(json.dumps(r, indent=1) if a.json else format_analysis(r)); print(f"plot: {r['plot']}")
 
 def _run_test(a):
     from taskweaver.paramgen.analyze import check_tokenization
-    r = check_tokenization(a.checkpoint_file, a.max_tokens, a.token_dim)
+    r = check_tokenization(**given_flags(a))
     print(f"{r['file']}: {r['tensors']} tensors, {r['numbers']} numbers in {r['tokens_used']}/{r['max_tokens']} tokens of {r['token_dim']}")
     print(f"max error: {r['max_error']} (bitwise equal: {r['bitwise_equal']})")
     return 0 if r["max_error"] == 0 and r["bitwise_equal"] else 1
@@ -69,35 +70,28 @@ def _run_generate(a):
     if (a.prompt is None) == (a.prompt_file is None): raise UserError("give exactly one of --prompt and --prompt_file")
     prompts = [a.prompt] if a.prompt is not None else read_prompt_lines(a.prompt_file)
     if not any(p.strip() for p in prompts): raise UserError("--prompt is empty" if a.prompt is not None else f"--prompt_file {a.prompt_file} holds no prompt")
+    import inspect
+    kw = {k: v.default for k, v in inspect.signature(generate_adapter).parameters.items() if k in ("output", "adapter_dir")} | given_flags(a)
     from taskweaver.runs import check_output_file
-    check_output_file(a.output, a.overwrite)
-    adapter_dir = Path(a.adapter_dir) if a.adapter_dir else Path(a.output).with_suffix("")
+    check_output_file(kw["output"], a.overwrite)
+    adapter_dir = Path(kw["adapter_dir"]) if kw["adapter_dir"] else Path(kw["output"]).with_suffix("")
     if adapter_dir.exists() and any(adapter_dir.iterdir()) and not a.overwrite:
         raise UserError(f"adapter folder {adapter_dir} already exists; pass --overwrite to replace it or choose another --adapter_dir")
-    r = generate_adapter(a.model, prompts, a.output, adapter_dir)
+    r = generate_adapter(kw["model_path"], prompts, kw["output"], adapter_dir)
     print(f"generated {r['tensors']} tensors ({r['numbers']} numbers) from {len(prompts)} prompt(s) in {r['generate_seconds']} s")
     print(f"parameters: {r['output']}\nPEFT adapter: {r['adapter_dir']}")
 
 def _run_eval(a):
-    from taskweaver.utils import check_ranges
-    check_ranges(vars(a), dict(n=">=1", n_groups=">=1", max_length=">=1", batch_size=">=1"), "--")
-    from taskweaver.paramgen.eval import Harness, evaluate_systems, unseen_prompt_groups
-    from taskweaver.paramgen.zoo import load_zoo
+    from taskweaver.paramgen.eval import evaluate_zoos
     import torch
     if a.threads: torch.set_num_threads(a.threads)
-    zoos = {Path(d).parent.name: d for d in a.checkpoint_dir}
-    pc = load_zoo(a.checkpoint_dir[0], 1, verbose=False)[0][0][2].get("peft_config")
-    h = Harness(a.base_model, a.dataset, a.dataset_config, a.split, a.n, pc, a.max_length, a.batch_size)
-    ag, groups = None, None
-    if a.generator:
-        from taskweaver.paramgen.inference import AdapterGenerator
-        ag = AdapterGenerator(a.generator)
-        groups = unseen_prompt_groups(a.dataset, a.dataset_config, a.n_groups, ag.gen.n_prompts, skip=a.n, split=a.split)
-    rows = evaluate_systems(h, zoos, ag, groups, log=print)
+    kw = given_flags(a)
+    rows = evaluate_zoos(**kw)
     if a.output:
-        Path(a.output).parent.mkdir(parents=True, exist_ok=True)
+        import inspect
+        d = {k: v.default for k, v in inspect.signature(evaluate_zoos).parameters.items()} | kw   # the settings used, defaults included
         from taskweaver.utils import atomic_write_json
-        atomic_write_json(a.output, dict(dataset=a.dataset, dataset_config=a.dataset_config, split=a.split, n=a.n, rows=rows), indent=1)
+        atomic_write_json(a.output, dict(dataset=d["dataset"], dataset_config=d["dataset_config"], split=d["split"], n=d["n"], rows=rows), indent=1)
         print(f"wrote {a.output}")
 
 @subcommand("paramgen", "Prompt-to-weights generator (seed 001): collect a LoRA zoo, prepare/analyze/test, train, generate, eval.")
@@ -105,17 +99,14 @@ def _paramgen_args(p):
     sub = p.add_subparsers(dest="paramgen_command", metavar="ACTION")
     s = sub.add_parser("collect", help="fine-tune a PEFT LoRA and keep N consecutive checkpoints (resumable)"); _collect(s); s.set_defaults(func=_run_collect)
     s = sub.add_parser("prepare", help="random non-overlapping prompt groups → train_prompts.jsonl / val_prompts.jsonl")
-    s.add_argument("--source", required=True, help="a .jsonl/.json/.csv file, or a registered dataset name (arc, sst2, ...)")
-    add_output_dir(s, "folder for train_prompts.jsonl and val_prompts.jsonl", required=True); s.add_argument("--samples_per_prompt", type=int, default=4)
-    s.add_argument("--test_ratio", type=float, default=0.1); s.add_argument("--seed", type=int, default=42)
-    s.add_argument("--dataset_config", default=None)
-    s.add_argument("--overwrite", action="store_true", help="replace the prompt files already in --output_dir"); s.set_defaults(func=_run_prepare)
+    from taskweaver.paramgen.prompts import prepare_prompts
+    config_flags(s, prepare_prompts, title="settings (prepare_prompts)"); s.set_defaults(func=_run_prepare)
     s = sub.add_parser("analyze", help="per-module shapes, norms, mean/std and drift across checkpoints")
-    s.add_argument("--checkpoint_dir", required=True); s.add_argument("--plot", default=None, help="PNG (default: <checkpoint_dir>/analysis.png)")
-    s.add_argument("--json", action="store_true"); s.set_defaults(func=_run_analyze)
+    from taskweaver.paramgen.analyze import analyze_zoo, check_tokenization
+    config_flags(s, analyze_zoo, title="settings (analyze_zoo)")
+    s.add_argument("--json", action="store_true", help="print JSON"); s.set_defaults(func=_run_analyze)
     s = sub.add_parser("test", help="tokenization round trip of one checkpoint (.safetensors or .ckpt); the max error must be 0")
-    s.add_argument("--checkpoint_file", required=True); s.add_argument("--max_tokens", type=int, default=512)
-    s.add_argument("--token_dim", type=int, default=384); s.set_defaults(func=_run_test)
+    config_flags(s, check_tokenization, title="settings (check_tokenization)"); s.set_defaults(func=_run_test)
     s = sub.add_parser("train", help="train the HyperConv generator (seed's train_generator.py)")
     s.add_argument("--config", default="config/generator_config.yaml", help="the generator's YAML config; flags given override it")
     s.add_argument("--checkpoint_dir", nargs="+", default=None, help="zoo folder(s); overrides data.checkpoint_dir")
@@ -126,17 +117,14 @@ def _paramgen_args(p):
     config_flags(s, GeneratorConfig, skip=("data.checkpoint_dir",))
     s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")
-    s.add_argument("--model", required=True, help="results/final_model folder (or its generator_model.safetensors)")
-    s.add_argument("--prompt", default=None); s.add_argument("--prompt_file", default=None, help="one prompt per line")
-    s.add_argument("--output", default="generated_params.safetensors"); s.add_argument("--adapter_dir", default=None, help="default: --output without suffix")
+    from taskweaver.paramgen.inference import generate_adapter
+    config_flags(s, generate_adapter, skip=("prompts", "encoder"), aliases={"model_path": ["--model"]}, title="settings (generate_adapter)")
+    s.add_argument("--prompt", default=None, help="one prompt"); s.add_argument("--prompt_file", "--prompt-file", default=None, help="one prompt per line")
     s.add_argument("--overwrite", action="store_true", help="replace --output and the adapter folder if they exist")
     s.set_defaults(func=_run_generate)
     s = sub.add_parser("eval", help="held-out NLL/accuracy: base, mean/best zoo checkpoint, generated adapters")
-    s.add_argument("--checkpoint_dir", nargs="+", required=True, help="zoo folder(s) for the mean/best baselines")
-    s.add_argument("--generator", default=None, help="results/final_model of a trained generator")
-    s.add_argument("--base_model", default=None); s.add_argument("--dataset", default="arc"); s.add_argument("--dataset_config", default="ARC-Challenge")
-    s.add_argument("--split", default="test"); s.add_argument("--n", type=int, default=64); s.add_argument("--n_groups", type=int, default=3)
-    s.add_argument("--max_length", type=int, default=192); s.add_argument("--batch_size", type=int, default=8)
-    s.add_argument("--output", default=None, help="JSON file for the table"); s.add_argument("--threads", type=int, default=None)
+    from taskweaver.paramgen.eval import evaluate_zoos
+    config_flags(s, evaluate_zoos, skip=("log",), title="settings (evaluate_zoos)")
+    s.add_argument("--output", default=None, help="JSON file for the table"); s.add_argument("--threads", type=int, default=None, help="torch threads")
     s.set_defaults(func=_run_eval)
     p.set_defaults(func=lambda a: p.print_help() or 2)

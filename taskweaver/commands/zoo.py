@@ -5,7 +5,7 @@
 # %% ../../nbs/commands/zoo.ipynb #73339db5
 from __future__ import annotations
 import json
-from ..cli import subcommand
+from ..cli import subcommand, config_flags, given_flags
 
 # %% auto #0
 __all__ = []
@@ -15,27 +15,24 @@ __all__ = []
 def _zoo_args(p):
     sub = p.add_subparsers(dest="zoo_command", metavar="ACTION")
     s = sub.add_parser("stats", help="counts per family, parameter range and histogram")
-    s.add_argument("--full", action="store_true", help="the full set (2,427,264 configs) instead of the reasonable one")
-    s.add_argument("--vocab-size", type=int, default=50257); s.add_argument("--max-seq-len", type=int, default=512)
+    from taskweaver.zoo.stats import zoo_stats
+    config_flags(s, zoo_stats, title="settings (zoo_stats)")
     s.add_argument("--plot", default=None, help="write the histogram to this PNG")
     s.add_argument("--overwrite", action="store_true", help="replace --plot if it exists")
     s.add_argument("--json", action="store_true", help="print JSON")
     def run(a):
-        from taskweaver.zoo import ModelConfigGenerator
         from taskweaver.utils import UserError
-        for k in ("vocab_size", "max_seq_len"):
-            if getattr(a, k) < 1: raise UserError(f"--{k.replace('_', '-')} {getattr(a, k)}: must be >= 1")
         if a.plot:
             from taskweaver.runs import check_output_file
             if not a.plot.lower().endswith((".png", ".svg", ".pdf")): raise UserError(f"--plot {a.plot}: expected a .png, .svg or .pdf file")
             check_output_file(a.plot, a.overwrite, "--plot")
-        from taskweaver.zoo.stats import config_stats, format_stats, plot_stats
-        g = ModelConfigGenerator(vocab_size=a.vocab_size, max_seq_len=a.max_seq_len)
-        st = config_stats(g.generate_all_configs() if a.full else g.generate_reasonable_configs())
+        from taskweaver.zoo.stats import format_stats, plot_stats
+        kw = given_flags(a); full = kw.get("full", False)
+        st = zoo_stats(**kw)
         if a.plot: plot_stats(st, a.plot)
         if a.json: print(json.dumps({k: v for k, v in st.items() if k != "hist_edges"}))
         else:
-            print(format_stats(st, "full set: " if a.full else "reasonable set: "))
+            print(format_stats(st, "full set: " if full else "reasonable set: "))
             print(f"(exact counts in {st['seconds']} s)" + (f"; histogram written to {a.plot}" if a.plot else ""))
     s.set_defaults(func=run)
     p.set_defaults(func=lambda a: p.print_help())

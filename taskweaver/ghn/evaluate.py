@@ -11,6 +11,7 @@ import torch
 from ..zoo import build_model
 from .model import load_ghn, load_params
 from .train import GHNTrainConfig, load_stories, token_streams, windows, lm_batch, val_windows
+from ..utils import UserError, check_ranges
 
 # %% auto #0
 __all__ = ['gpt2_init', 'finetune_curve', 'evaluate_starts', 'summarize', 'format_table']
@@ -44,14 +45,21 @@ def finetune_curve(model, meta: dict, train_ids, vb, mask_id: int, steps=(0, 10,
     return out
 
 def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/ghn", "graph-blind": "runs/ghn_blind"}
-                    steps=(0, 10, 50), lr: float = 1e-3, max_heldout: int | None = None, seed: int = 0) -> list:
+                    steps: tuple[int, ...] = (0, 10, 50), # fine-tuning steps after which the held-out loss is measured (0 = the start itself)
+                    lr: float = 1e-3, # learning rate of the fine-tuning from each start
+                    max_heldout: int | None = None, # only the first N held-out architectures (None = all)
+                    seed: int = 0, # seeds the random starts and the fine-tuning batches
+                   ) -> list:
     "Rows `{name, model_type, start, step, val_loss}` for random init and every GHN in `runs`, on the held-out architectures."
+    if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in steps):
+        raise UserError(f"steps={steps!r}: expected integers >= 0 such as 0,10,50")
+    check_ranges(dict(lr=lr, max_heldout=max_heldout), dict(lr=">0", max_heldout=">=1"))
     from tokenizers import Tokenizer
     if not runs: raise ValueError("runs is empty: give at least one {label: GHN run folder}")
     dirs = {k: Path(v) for k, v in runs.items()}
     first = next(iter(dirs.values()))
     for k, d in dirs.items():
-        for f in ("tokenizer.json", "split.json", "ghn.safetensors"):
+        for f in ("tokenizer.json", "split.json", "model.safetensors" if not (d/"ghn.safetensors").exists() else "ghn.safetensors"):   # 0.1 runs: ghn.safetensors
             if not (d/f).exists(): raise FileNotFoundError(f"{d/f} is missing: {k!r} is not a finished `taskweaver ghn train` run")
         if (d/"tokenizer.json").read_text() != (first/"tokenizer.json").read_text() or \
            json.loads((d/"split.json").read_text())["heldout"] != json.loads((first/"split.json").read_text())["heldout"]:

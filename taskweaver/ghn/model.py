@@ -9,7 +9,8 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
 from torch import nn
-from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, read_safetensors
+from ..utils import strict_from_dict, read_safetensors
+from ..artifacts import Pretrained
 import torch.nn.functional as F
 from torch.func import functional_call
 from .graph import NODE_TYPES, ModelGraph, model_graph
@@ -65,8 +66,9 @@ class TiledDecoder(nn.Module):
         return out
 
 # %% ../../nbs/ghn/01_model.ipynb #7e2111f5
-class GHN(nn.Module):
+class GHN(Pretrained, nn.Module):
     "Graph hypernetwork: graphs of zoo models → predicted parameter dicts (graph-blind baseline when `cfg.graph` is False)."
+    artifact_kind = "ghn"   # save_pretrained / from_pretrained: config.json (the GHNConfig) + model.safetensors
     def __init__(self, cfg: GHNConfig = GHNConfig()):
         super().__init__()
         self.cfg, H = cfg, cfg.hidden
@@ -109,6 +111,14 @@ class GHN(nn.Module):
             out.append({p: t for (_, p, _), t in zip(nodes, ts)}); off += len(g)
         return out
 
+    def artifact_config(self) -> dict: return self.cfg.to_dict()
+
+    @classmethod
+    def from_artifact(cls, config: dict, tensors: dict, folder, device: str = "cpu") -> "GHN":
+        "Rebuild a saved GHN (`from_pretrained` calls this)."
+        ghn = cls(GHNConfig.from_dict(config)); ghn.load_state_dict(tensors)
+        return ghn.to(device)
+
 # %% ../../nbs/ghn/01_model.ipynb #dfc65bcb
 def functional_forward(model: nn.Module, params: dict, idx, targets=None):
     "`model(idx, targets)` with `params` in place of the model's own tensors (gradients reach the GHN)."
@@ -124,17 +134,14 @@ def load_params(model: nn.Module, params: dict) -> nn.Module:
     return model
 
 def save_ghn(ghn: GHN, path: str | Path) -> Path:
-    "Write `ghn.safetensors` and `ghn_config.json` into folder `path`."
-    path = Path(path)
-    atomic_save_file(ghn.state_dict(), path/"ghn.safetensors")
-    atomic_write_json(path/"ghn_config.json", ghn.cfg.to_dict())
-    return path
+    "`ghn.save_pretrained(path)`: `config.json` + `model.safetensors` in folder `path` (a `ghn train` run writes into its run folder)."
+    return ghn.save_pretrained(path)
 
-def load_ghn(path: str | Path, device: str = "cpu") -> GHN:
-    "Load a GHN written by `save_ghn`."
-    from safetensors.torch import load_file
-    path = Path(path)
-    if not (path/"ghn.safetensors").exists(): raise FileNotFoundError(f"no ghn.safetensors in {path} (train one with `taskweaver ghn train`)")
-    ghn = GHN(GHNConfig.from_dict(json.loads((path/"ghn_config.json").read_text())))
-    ghn.load_state_dict(read_safetensors(path/"ghn.safetensors")[0])
-    return ghn.to(device)
+def load_ghn(path: str | Path, # a folder (e.g. a `ghn train` run) or a hub id
+             device: str = "cpu") -> GHN:
+    "`GHN.from_pretrained(path)`; also reads runs of TaskWeaver 0.1 (`ghn_config.json` + `ghn.safetensors`)."
+    p = Path(path)
+    if (p/"ghn.safetensors").exists() and not (p/"config.json").exists():
+        ghn = GHN(GHNConfig.from_dict(json.loads((p/"ghn_config.json").read_text())))
+        ghn.load_state_dict(read_safetensors(p/"ghn.safetensors")[0]); return ghn.to(device)
+    return GHN.from_pretrained(path, device=device)

@@ -28,8 +28,8 @@ def load_stories(max_stories: int | None = None) -> list:
     return get_processor("tinystories").texts("train")[:max_stories]
 
 def train_tokenizer(texts: list, vocab_size: int = 1024):
-    "A byte-level BPE tokenizer (`taskweaver.data.train_bpe`) trained on `texts`, with `<|endoftext|>`, `[PAD]`, `[MASK]`."
-    from taskweaver.data import train_bpe
+    "A byte-level BPE tokenizer (`taskweaver.sft_data.train_bpe`) trained on `texts`, with `<|endoftext|>`, `[PAD]`, `[MASK]`."
+    from taskweaver.sft_data import train_bpe
     return train_bpe(texts, vocab_size, SPECIALS)
 
 def token_streams(tok, texts: list, val_fraction: float = 0.1) -> tuple:
@@ -59,7 +59,7 @@ def lm_batch(model_type: str, chunk: torch.Tensor, # (B, T+1) token windows
 @dataclass
 class GHNTrainConfig:
     "One GHN training run: data, bounded zoo, GHN size and optimisation; round-trips to JSON, rejects unknown keys."
-    output_dir: str = "runs/ghn"      # run folder: checkpoints/, tensorboard_logs/, ghn.safetensors
+    output_dir: str = "runs/ghn"      # run folder: checkpoints/, tensorboard_logs/, the GHN (config.json + model.safetensors)
     vocab_size: int = 1024            # BPE tokenizer trained on the TinyStories sample
     max_stories: int | None = None    # None = every vendored story (652)
     seq_len: int = 64                 # tokens per window (= max_seq_len of the zoo models)
@@ -73,22 +73,16 @@ class GHNTrainConfig:
     rounds: int = 3                   # message-passing rounds over the computational graph
     rank: int = 64                    # rank of the low-rank parameter decoder
     graph: bool = True                # False = graph-blind baseline (same decoder, shapes only)
-    max_steps: int = 300              # GHN optimizer steps
-    learning_rate: float = 5e-3       # peak learning rate (cosine decay after warmup)
-    warmup_steps: int = 20            # linear warmup from 0
-    eval_every: int = 100             # steps between held-out evaluations
-    ckpt_every: int = 50              # steps between last.ckpt writes (a killed run resumes from the last one)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=300, learning_rate=5e-3, warmup_steps=20, eval_every=100,
+                                                                  ckpt_every=50, log_every=10))   # the engine's schedule; train.seed also seeds the zoo split and sampling
     device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where it trains (the zoo models' batches are built on the CPU)
-    progress: bool = True             # tqdm progress bar
-    seed: int = 0                     # seeds the zoo split, sampling and initialisation
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
         return strict_from_dict(cls, d)
     def __post_init__(self):
         check_ranges(self, dict(vocab_size=">=2", max_stories=">=1", seq_len=">=1", text_batch=">=1", models_per_step=">=1", max_layers=">=1",
-                                max_ff_ratio=">=1", heldout_per_family=">=0", hidden=">=1", rounds=">=0", rank=">=1", max_steps=">=1",
-                                learning_rate=">0", warmup_steps=">=0", eval_every=">=0", ckpt_every=">=1"))
+                                max_ff_ratio=">=1", heldout_per_family=">=0", hidden=">=1", rounds=">=0", rank=">=1"))
     def to_dict(self) -> dict: return asdict(self)
     def ghn_config(self) -> GHNConfig: return GHNConfig(hidden=self.hidden, rounds=self.rounds, rank=self.rank, graph=self.graph)
 
@@ -99,11 +93,11 @@ def arch_key(e: dict) -> tuple:
 
 def zoo_split(cfg: GHNTrainConfig) -> tuple:
     "`(train ConfigSet, held-out metadata list)` of the bounded zoo; held-out architectures are excluded from training."
-    gen = ModelConfigGenerator(vocab_size=cfg.vocab_size, max_seq_len=cfg.seq_len, seed=cfg.seed)
+    gen = ModelConfigGenerator(vocab_size=cfg.vocab_size, max_seq_len=cfg.seq_len, seed=cfg.train.seed)
     ok = lambda e: (e["config"]["d_model"] in cfg.d_models and e["config"]["n_layer"] <= cfg.max_layers
                     and e["config"].get("d_ff", 0) <= cfg.max_ff_ratio * e["config"]["d_model"])
     bounded = gen.generate_reasonable_configs().filter(where=ok)
-    rng, held, keys = np.random.default_rng(cfg.seed), [], set()
+    rng, held, keys = np.random.default_rng(cfg.train.seed), [], set()
     for mt in MODEL_TYPES:
         fam = bounded.filter(mt)
         archs = sorted({arch_key(e) for e in fam}, key=str)
@@ -138,13 +132,13 @@ def predicted_losses(ghn, metas: list, tokens: torch.Tensor, mask_id: int, train
 
 def val_windows(val_ids: torch.Tensor, cfg: GHNTrainConfig, n: int = 4) -> torch.Tensor:
     "`n` fixed validation batches `(n, B, T+1)` (seeded)."
-    return windows(val_ids, n * cfg.text_batch, cfg.seq_len + 1, np.random.default_rng(cfg.seed + 1)).view(n, cfg.text_batch, -1)
+    return windows(val_ids, n * cfg.text_batch, cfg.seq_len + 1, np.random.default_rng(cfg.train.seed + 1)).view(n, cfg.text_batch, -1)
 
 def train_ghn(cfg: GHNTrainConfig, on_step_end=None,
               resume: bool = False, # continue the run in cfg.output_dir (same settings)
               overwrite: bool = False, # replace the run in cfg.output_dir
              ) -> dict:
-    "Train a GHN (or the graph-blind baseline) and write `ghn.safetensors`, `tokenizer.json`, `split.json`, checkpoints and TensorBoard logs."
+    "Train a GHN (or the graph-blind baseline) and write it into the run folder (`config.json` + `model.safetensors`, so `GHN.from_pretrained(output_dir)` loads it), `tokenizer.json`, `split.json`, checkpoints and TensorBoard logs."
     check_run(cfg.output_dir, "ghn", cfg.to_dict(), resume, overwrite)   # refuse a taken folder before any work
     texts = load_stories(cfg.max_stories)
     tok = train_tokenizer(texts, cfg.vocab_size)
@@ -159,20 +153,17 @@ def _train_ghn(cfg: GHNTrainConfig, texts, tok, on_step_end, resume: bool) -> di
     mask_id = tok.token_to_id("[MASK]")
     train_cs, held = zoo_split(cfg)
     atomic_write_json(out/"split.json", dict(train_configs=len(train_cs), train_counts=train_cs.counts(), heldout=held))
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.train.seed)
     ghn = GHN(cfg.ghn_config())
-    data = GHNSteps(train_cs, train_ids, cfg.max_steps * cfg.models_per_step, cfg.text_batch, cfg.seq_len, cfg.seed)
+    data = GHNSteps(train_cs, train_ids, cfg.train.max_steps * cfg.models_per_step, cfg.text_batch, cfg.seq_len, cfg.train.seed)
     vw = val_windows(val_ids, cfg, n=1)[0]
     def step_fn(model, batch): return predicted_losses(model, batch["metas"], batch["tokens"], mask_id).mean()
     def eval_fn(model):
         g = torch.Generator().manual_seed(0)
         return {"val_loss": predicted_losses(model, held, vw.expand(len(held), *vw.shape), mask_id, train=False, generator=g).mean().item()}
-    tc = TrainConfig(output_dir=str(out), max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, warmup_steps=cfg.warmup_steps,
-                     eval_every=cfg.eval_every, ckpt_every=max(1, min(cfg.ckpt_every, cfg.max_steps)), log_every=max(1, min(10, cfg.max_steps)),
-                     progress=cfg.progress, seed=cfg.seed, **asdict(cfg.device))
-    res = FabricTrainer(tc).fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
+    res = FabricTrainer(cfg.train.resolved(output_dir=str(out)), cfg.device).fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
                                 eval_fn=eval_fn, on_step_end=on_step_end, resume=resume)
     save_ghn(ghn, out)
-    res.update(ghn=str(out/"ghn.safetensors"), ghn_params=sum(p.numel() for p in ghn.parameters()), heldout=[h["name"] for h in held])
+    res.update(ghn=str(out/"model.safetensors"), ghn_params=sum(p.numel() for p in ghn.parameters()), heldout=[h["name"] for h in held])
     atomic_write_json(out/"train_result.json", res, default=str)
     return res

@@ -82,7 +82,7 @@ class HeadConfig:
             raise ValueError(f"head {self.name!r}: num_outputs={self.num_outputs} must be >= 1")
 
     def to_dict(self) -> dict:
-        "The config as a plain dict (what `head_configs.json` stores)."
+        "The config as a plain dict (what a saved heads folder's `config.json` stores per head)."
         return asdict(self)
 
     @classmethod

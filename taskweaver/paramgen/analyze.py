@@ -14,7 +14,9 @@ from .tokenizer import ParamTokenizer
 __all__ = ['analyze_zoo', 'format_analysis', 'check_tokenization']
 
 # %% ../../nbs/paramgen/56_analyze.ipynb #5d0bdc43
-def analyze_zoo(checkpoint_dir, plot: str | Path | None = None) -> dict:
+def analyze_zoo(checkpoint_dir: str, # a zoo's checkpoints/ folder
+                plot: str | None = None, # PNG of the statistics (None = no plot; the command writes <checkpoint_dir>/analysis.png)
+               ) -> dict:
     "Per-module statistics of a zoo and the drift between consecutive checkpoints; optionally a PNG plot."
     zoo, errors = load_zoo(checkpoint_dir, verbose=False)
     names = [n for n, _, _ in zoo]; keys = sorted(zoo[0][1])
@@ -52,7 +54,10 @@ def format_analysis(a: dict, max_rows: int = 12) -> str:
     return "\n".join(lines)
 
 # %% ../../nbs/paramgen/56_analyze.ipynb #50f05686
-def check_tokenization(checkpoint_file, max_tokens: int = 512, token_dim: int = 384) -> dict:
+def check_tokenization(checkpoint_file: str, # one checkpoint: .safetensors, or a .ckpt/.pt read with weights_only=True
+                       max_tokens: int = 512, # tokens the layout may use
+                       token_dim: int = 384, # numbers per token
+                      ) -> dict:
     "Tokenize and detokenize one checkpoint (safetensors or `.ckpt`/`.pt`); the max error must be exactly 0."
     from taskweaver.utils import check_ranges
     check_ranges(dict(max_tokens=max_tokens, token_dim=token_dim), dict(max_tokens=">=1", token_dim=">=1"))

@@ -12,7 +12,8 @@ from .prompts import dataset_prompts
 from .inference import AdapterGenerator
 
 # %% auto #0
-__all__ = ['mean_state', 'best_checkpoint', 'bootstrap_ci', 'Harness', 'unseen_prompt_groups', 'evaluate_systems']
+__all__ = ['mean_state', 'best_checkpoint', 'bootstrap_ci', 'Harness', 'unseen_prompt_groups', 'evaluate_systems',
+           'evaluate_zoos']
 
 # %% ../../nbs/paramgen/55_eval.ipynb #68991d4c
 def mean_state(sds: list) -> dict:
@@ -99,3 +100,29 @@ def evaluate_systems(harness: Harness, zoos: dict | None = None, # {name: checkp
                      val_acc=None if gen[0]["val_acc"] is None else sum(r["val_acc"] for r in gen) / len(gen), acc_lo=None, acc_hi=None, seconds=0)
             rows.append(m)
     return rows
+
+def evaluate_zoos(checkpoint_dir: list, # zoo folder(s): the mean and best checkpoint of each are baselines
+                  generator: str | None = None, # results/final_model of a trained generator: its adapters for unseen prompt groups are scored too
+                  base_model: str | None = None, # None = embedded SmolLM2-135M-Instruct
+                  dataset: str = "arc", # a registered dataset
+                  dataset_config: str | None = "ARC-Challenge", # e.g. ARC-Challenge for arc
+                  split: str = "test", # the held-out split
+                  n: int = 64, # held-out rows scored
+                  n_groups: int = 3, # unseen prompt groups given to the generator
+                  max_length: int = 192, # prompt + completion tokens
+                  batch_size: int = 8, # rows per forward pass
+                  log=print) -> list:
+    "Held-out NLL and accuracy of the base model, each zoo's mean and best checkpoint, and the generator's adapters (`taskweaver paramgen eval`)."
+    from taskweaver.utils import check_ranges
+    check_ranges(dict(n=n, n_groups=n_groups, max_length=max_length, batch_size=batch_size),
+                 dict(n=">=1", n_groups=">=1", max_length=">=1", batch_size=">=1"))
+    dirs = [checkpoint_dir] if isinstance(checkpoint_dir, (str, Path)) else list(checkpoint_dir)
+    zoos = {Path(d).parent.name: d for d in dirs}
+    pc = load_zoo(dirs[0], 1, verbose=False)[0][0][2].get("peft_config")
+    h = Harness(base_model, dataset, dataset_config, split, n, pc, max_length, batch_size)
+    ag, groups = None, None
+    if generator:
+        from taskweaver.paramgen.inference import AdapterGenerator
+        ag = AdapterGenerator(generator)
+        groups = unseen_prompt_groups(dataset, dataset_config, n_groups, ag.gen.n_prompts, skip=n, split=split)
+    return evaluate_systems(h, zoos, ag, groups, log=log)

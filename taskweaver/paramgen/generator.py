@@ -4,14 +4,16 @@
 
 # %% ../../nbs/paramgen/52_generator.ipynb #53e525fa
 from __future__ import annotations
-import json, os
+import copy, json, os
+from typing import Literal   # show_doc evaluates TrainingConfig's inherited annotations here
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
 import yaml
-from ..utils import check_keys, check_ranges, strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, DeviceConfig
+from ..utils import check_keys, check_ranges, strict_from_dict, load_state, load_torch_file, read_safetensors, DeviceConfig, TrainConfig, UserError
+from ..artifacts import Pretrained, read_artifact
 
 # %% auto #0
 __all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
@@ -32,23 +34,20 @@ class ModelConfig:
     basis_scale: float = 10.0             # the basis is stored divided by this: Adam moves it this many times faster
 
 @dataclass
-class TrainingConfig:
-    "Optimisation of the generator (seed keys plus engine settings)."
-    max_epochs: int = 100
+class TrainingConfig(TrainConfig):
+    "Optimisation of the generator: the engine's `TrainConfig` (the seed's `scheduler_type` is its `lr_schedule`) plus the seed's generator keys."
+    max_steps: int | None = None          # overrides max_epochs when set
     learning_rate: float = 1e-4
     weight_decay: float = 0.01
-    mse_weight: float = 1.0
+    eval_every: int = 0                   # steps between validations (0 = once per epoch); checkpoints follow it
+    seed: int = 42
+    max_epochs: int = 100                 # passes over the prompt groups (unless max_steps is given)
+    mse_weight: float = 1.0               # loss = mse_weight * MSE + l1_weight * L1 on parameter tokens
     l1_weight: float = 0.1
     optimizer_type: str = "adamw"         # adamw | adam
-    scheduler_type: str = "cosine"        # cosine | linear | constant
-    warmup_steps: int = 0
-    grad_clip: float | None = 1.0
-    max_steps: int | None = None          # overrides max_epochs when set
-    eval_every: int = 0                   # steps between validations (0 = once per epoch)
-    seed: int = 42
     def __post_init__(self):
-        check_ranges(self, dict(max_epochs=">=1", learning_rate=">0", weight_decay=">=0", mse_weight=">=0", l1_weight=">=0",
-                                warmup_steps=">=0", grad_clip=">0", max_steps=">=1", eval_every=">=0"), "training.")
+        super().__post_init__()
+        check_ranges(self, dict(max_epochs=">=1", mse_weight=">=0", l1_weight=">=0"), "training.")
 
 @dataclass
 class DataConfig:
@@ -70,7 +69,6 @@ class LoggingConfig:
     experiment_dir: str = "experiments"   # lora_generator_YYYYMMDD_HHMMSS/ is created here
     experiment_name: str | None = None    # folder name (default lora_generator_<timestamp>)
     swanlab: dict = field(default_factory=dict)  # project, workspace, experiment_name
-    log_every: int = 10
 
 @dataclass
 class GeneratorConfig:
@@ -84,8 +82,12 @@ class GeneratorConfig:
     @classmethod
     def from_dict(cls, d: dict):
         "Build from nested dicts; unknown sections and keys are named."
-        d = d or {}
+        d = copy.deepcopy(d or {})
         check_keys(d, ("model", "training", "data", "logging", "device"), "config")
+        tr = d.setdefault("training", {}) if isinstance(d.get("training", {}), dict) else d["training"]
+        if isinstance(tr, dict) and "scheduler_type" in tr: tr.setdefault("lr_schedule", tr.pop("scheduler_type"))   # the seed's name
+        if isinstance(d.get("logging"), dict) and "log_every" in d["logging"] and isinstance(tr, dict):   # where TaskWeaver 0.1 kept it
+            tr.setdefault("log_every", d["logging"].pop("log_every"))
         c = cls(*(strict_from_dict(sc, d.get(k) or {}, k) for sc, k in ((ModelConfig, "model"), (TrainingConfig, "training"),
                                                                        (DataConfig, "data"), (LoggingConfig, "logging"), (DeviceConfig, "device"))))
         check_keys(c.logging.swanlab or {}, ("project", "workspace", "experiment_name"), "logging.swanlab")
@@ -135,12 +137,14 @@ class HyperConvBlock(nn.Module):
         return self.conv_l(F.gelu(h)) + (x if self.p_in == self.p_out else x.mean(1, keepdim=True))
 
 # %% ../../nbs/paramgen/52_generator.ipynb #44625309
-class ParamGenerator(nn.Module):
+class ParamGenerator(Pretrained, nn.Module):
     "Prompt-group embeddings `[B, P, E]` → normalised parameter tokens `[B, max_seq_len, output_dim]`."
+    artifact_kind = "paramgen"   # save_pretrained / from_pretrained: config.json + model.safetensors
     def __init__(self, cfg: ModelConfig, embed_dim: int = 384, # text-encoder width
                  n_prompts: int = 4): # prompts per group
         super().__init__()
         self.cfg, self.embed_dim, self.n_prompts = cfg, embed_dim, n_prompts
+        self.meta, self.folder = {}, None   # what its training run recorded (config, layout, zoos); where it was loaded from
         H, T = cfg.hidden_dim, cfg.max_seq_len
         self.input_proj = nn.Sequential(nn.Linear(embed_dim, H), nn.GELU(), nn.Linear(H, H))
         self.pos = nn.Parameter(torch.randn(T, H) * 0.02)
@@ -167,29 +171,39 @@ class ParamGenerator(nn.Module):
             out = out + torch.einsum("bk,ktd->btd", self.coef(x.mean(1)), self.basis * self.cfg.basis_scale)
         return out
 
+    def artifact_config(self) -> dict:
+        "`config.json`: the run's record (`meta`: training config, parameter layout, zoos) with this generator's shape."
+        return {**self.meta, "config": {**self.meta.get("config", {}), "model": asdict(self.cfg)},
+                "embed_dim": self.embed_dim, "n_prompts": self.n_prompts}
+
+    @classmethod
+    def from_artifact(cls, config: dict, tensors: dict, folder, device: str = "cpu") -> "ParamGenerator":
+        "Rebuild a saved generator (eval mode) with its record in `.meta` (`from_pretrained` calls this)."
+        mc = dict(config["config"]["model"]); mc.setdefault("num_basis", 0)   # generators saved before the basis path had none
+        gen = cls(GeneratorConfig.from_dict(dict(config["config"], model=mc)).model, config["embed_dim"], config["n_prompts"])
+        gen.load_state_dict(tensors); gen.meta, gen.folder = config, Path(folder)
+        return gen.to(device).eval()
+
 # %% ../../nbs/paramgen/52_generator.ipynb #11fe04c9
 def save_generator(gen: ParamGenerator, folder, cfg: GeneratorConfig, extra: dict | None = None):
-    "Write `generator_model.safetensors` and `generator_meta.json` to `folder`."
-    folder = Path(folder)
-    atomic_save_file(gen.state_dict(), folder/"generator_model.safetensors")
-    atomic_write_json(folder/"generator_meta.json", dict(config=cfg.to_dict(), embed_dim=gen.embed_dim, n_prompts=gen.n_prompts, **(extra or {})))
-    return folder
+    "Record the run (`cfg` and `extra`) in `gen.meta` and `gen.save_pretrained(folder)`."
+    gen.meta = dict(config=cfg.to_dict(), **(extra or {}))
+    return gen.save_pretrained(folder)
+
+_LEGACY = ("generator_meta.json", "generator_model.safetensors")   # TaskWeaver 0.1's names
 
 def load_generator(path) -> tuple:
-    "`(generator, meta)` from a final-model folder, its safetensors file, or a training `.ckpt` of the same run."
-    from safetensors.torch import load_file
+    "`(generator, meta)` from a final-model folder or hub id, a weights file in it, or a training `.ckpt` of the same run."
     p = Path(path)
+    if not p.exists(): gen = ParamGenerator.from_pretrained(path); return gen, gen.meta   # a hub id, or one line saying it is neither
     folder = p if p.is_dir() else p.parent
-    if not (folder/"generator_meta.json").exists() and p.suffix == ".ckpt": folder = p.parent.parent/"results"/"final_model"
-    if not (folder/"generator_meta.json").exists(): raise FileNotFoundError(f"{path}: no generator_meta.json next to it (expected a results/final_model folder)")
-    meta = json.loads((folder/"generator_meta.json").read_text())
-    if p.is_dir() or p.suffix == ".safetensors": sd = read_safetensors(p/"generator_model.safetensors" if p.is_dir() else p)[0]
-    elif p.suffix == ".ckpt":
-        st = load_state(p)   # the engine's checkpoint: safetensors + JSON, no code runs
-        sd = {k.removeprefix("gen."): v for k, v in st["model"].items()}
-    else: sd = load_torch_file(p)
-    mc = dict(meta["config"]["model"]); mc.setdefault("num_basis", 0)   # generators saved before the basis path had none
-    cfg = GeneratorConfig.from_dict(dict(meta["config"], model=mc))
-    gen = ParamGenerator(cfg.model, meta["embed_dim"], meta["n_prompts"])
-    gen.load_state_dict(sd); gen.eval()
-    return gen, meta
+    if p.suffix == ".ckpt" and not any((folder/f).exists() for f in ("config.json", _LEGACY[0])):
+        folder = p.parent.parent/"results"/"final_model"   # the run's final model holds the record
+    if (folder/_LEGACY[0]).exists() and not (folder/"config.json").exists():
+        meta = json.loads((folder/_LEGACY[0]).read_text()); sd = None if p.is_file() else read_safetensors(folder/_LEGACY[1])[0]
+    elif (folder/"config.json").exists(): meta, sd, _ = read_artifact(folder, ParamGenerator.artifact_kind)
+    else: raise UserError(f"{path}: no config.json next to it; pass the results/final_model folder written by `paramgen train` (or a hub id)")
+    if p.suffix == ".ckpt": sd = {k.removeprefix("gen."): v for k, v in load_state(p)["model"].items()}   # safetensors + JSON, no code runs
+    elif p.is_file(): sd = read_safetensors(p)[0] if p.suffix == ".safetensors" else load_torch_file(p)
+    gen = ParamGenerator.from_artifact(meta, sd, folder)
+    return gen, gen.meta

@@ -12,6 +12,7 @@ from .generator import load_generator
 from .train import ZooNormalizer
 from .prompts import read_prompt_lines
 from ..utils import atomic_save_file
+from ..lora import save_peft_adapter
 
 # %% auto #0
 __all__ = ['prompt_groups_for', 'AdapterGenerator', 'export_peft_adapter', 'generate_adapter']
@@ -33,9 +34,7 @@ class AdapterGenerator:
         self.tokenizer = ParamTokenizer(ParamLayout.from_dict(self.meta["layout"]))
         L = self.tokenizer.layout
         if self.meta.get("target_norm", "token") == "zoo":
-            folder = Path(model_path) if Path(model_path).is_dir() else Path(model_path).parent
-            if not (folder/"target_norm.safetensors").exists(): folder = folder.parent.parent/"results"/"final_model"   # a .ckpt of the run
-            self.normalizer = ZooNormalizer.load(folder/"target_norm.safetensors")
+            self.normalizer = ZooNormalizer.load(self.gen.folder/"target_norm.safetensors")   # saved beside the generator
             self.ref_scales = torch.cat([torch.zeros(L.max_tokens, 1), torch.ones(L.max_tokens, 1)], 1).double()
         else:
             self.normalizer, self.ref_scales = None, torch.tensor(self.meta["ref_scales"], dtype=torch.float64)
@@ -66,12 +65,13 @@ def _lora_config(peft_config: dict, base_model: str | None = None):
 
 def export_peft_adapter(sd: dict, folder, peft_config: dict, base_model: str | None = None) -> Path:
     "Write `adapter_model.safetensors` + `adapter_config.json` that `PeftModel.from_pretrained` loads."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    _lora_config(peft_config, base_model).save_pretrained(str(folder))
-    atomic_save_file(sd, folder/"adapter_model.safetensors", metadata={"format": "pt"})
-    return folder
+    return save_peft_adapter(folder, sd, _lora_config(peft_config, base_model))   # the one PEFT folder writer (taskweaver.lora)
 
-def generate_adapter(model_path, prompts: list | str, output="generated_params.safetensors", adapter_dir=None, encoder=None) -> dict:
+def generate_adapter(model_path: str, # a results/final_model folder (or its model.safetensors, or a checkpoints/*.ckpt of the run), or a hub id
+                     prompts: list | str, # one prompt or a list (grouped by the generator's prompt count)
+                     output: str = "generated_params.safetensors", # the generated LoRA state dict (safetensors)
+                     adapter_dir: str | None = None, # the PEFT adapter folder (default: `output` without its suffix)
+                     encoder=None) -> dict:
     "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns paths and timing."
     t0 = time.time()
     ag = AdapterGenerator(model_path, encoder)

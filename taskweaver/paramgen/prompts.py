@@ -62,8 +62,13 @@ def read_prompt_groups(path) -> list:
     if not rows: raise ValueError(f"{path} holds no prompt groups")
     return [list(r["prompts"]) for r in rows]
 
-def prepare_prompts(source: str, output_dir, samples_per_prompt: int = 4, test_ratio: float = 0.1, seed: int = 42,
-                    dataset_config: str | None = None, max_groups: int | None = None,
+def prepare_prompts(source: str, # a .jsonl/.json/.csv file, or a registered dataset name (arc, sst2, ...)
+                    output_dir: str, # folder for train_prompts.jsonl and val_prompts.jsonl
+                    samples_per_prompt: int = 4, # prompts per group (the generator's prompt axis)
+                    test_ratio: float = 0.1, # share of groups written to val_prompts.jsonl
+                    seed: int = 42, # seeds the grouping
+                    dataset_config: str | None = None, # e.g. ARC-Challenge for arc
+                    max_groups: int | None = None, # at most this many groups (None = all)
                     overwrite: bool = False, # replace train/val_prompts.jsonl already in output_dir
                    ) -> dict:
     "Write `train_prompts.jsonl` and `val_prompts.jsonl` from a data file or a registered dataset name; returns counts."

@@ -190,14 +190,12 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
 def _fit_generator(cfg, out, gen, data, pairs, summary, steps_per_epoch, max_steps, step_fn, progress, resume) -> dict:
     bs = cfg.data.batch_size
     ev = cfg.training.eval_every or steps_per_epoch
-    tcfg = TrainConfig(output_dir=str(out), max_steps=max_steps, learning_rate=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay,
-                       warmup_steps=cfg.training.warmup_steps, lr_schedule=cfg.training.scheduler_type, grad_clip=cfg.training.grad_clip,
-                       eval_every=ev, ckpt_every=ev, log_every=cfg.logging.log_every, seed=cfg.training.seed, save_top_k=1,
-                       progress=progress, **asdict(cfg.device))
+    tcfg = cfg.training.resolved(output_dir=str(out), max_steps=max_steps, eval_every=ev, ckpt_every=cfg.training.ckpt_every or ev,
+                                 progress=progress)   # the nested engine section, with what the run decides
     with torch.no_grad(): initial = _evaluate(gen, data, cfg)   # the untrained generator: in `zoo` mode, the training zoos' mean checkpoint
     opt = None
     if cfg.training.optimizer_type == "adam": opt = torch.optim.Adam(gen.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
-    trainer = FabricTrainer(tcfg, swanlab=cfg.swanlab_kwargs())
+    trainer = FabricTrainer(tcfg, cfg.device, swanlab=cfg.swanlab_kwargs())
     res = trainer.fit(gen, pairs, collate_fn=pairs.collate, batch_size=bs, step_fn=step_fn, optimizer=opt,
                       eval_fn=lambda m: _evaluate(m, data, cfg), resume=resume)
     final = out/"results"/"final_model"

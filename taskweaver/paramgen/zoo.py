@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from ..data import get_processor, DataCollatorWithPromptLengths
+from ..data import get_processor
+from ..sft_data import DataCollatorWithPromptLengths
 from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
 from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError, DeviceConfig
 from ..runs import open_run, check_run
@@ -33,19 +34,19 @@ class ZooConfig:
     rank: int = 2                             # LoRA rank (DESIGN: rank 2 on q/v fits 512 x 384 tokens)
     alpha: float = 4.0                        # LoRA alpha (scaling = alpha / rank)
     target_modules: list | None = None        # None = the architecture's default (q_proj, v_proj for Llama)
-    learning_rate: float = 1e-3               # constant after warmup: consecutive checkpoints stay diverse
     batch_size: int = 4                       # examples per optimizer step
     max_length: int = 192                     # prompt + completion tokens
     n_train: int | None = None                # use the first n training rows (None = all)
     eval_n: int = 64                          # held-out rows for NLL / accuracy (DESIGN: 64)
     eval_every: int = 1                       # evaluate every k-th checkpoint (0 = never)
     eval_split: str = "validation"            # held-out split of the dataset
-    seed: int = 0                             # seeds the LoRA initialisation and data order
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=None, learning_rate=1e-3, lr_schedule="constant", log_every=1,
+                                                                  save_top_k=0))   # the engine's schedule (constant: consecutive checkpoints stay diverse; steps and checkpoint interval follow from the zoo's size); train.seed seeds the LoRA initialisation and data order
     device: DeviceConfig = field(default_factory=DeviceConfig)   # where the LoRAs train
 
     def __post_init__(self):
         check_ranges(self, dict(n_checkpoints=">=1", steps_per_checkpoint=">=1", warmup_steps=">=0", rank=">=1", alpha=">0",
-                                learning_rate=">0", batch_size=">=1", max_length=">=1", n_train=">=1", eval_n=">=1", eval_every=">=0"))
+                                batch_size=">=1", max_length=">=1", n_train=">=1", eval_n=">=1", eval_every=">=0"))
 
     @classmethod
     def from_dict(cls, d: dict): "Build from a dict; unknown keys are named."; return strict_from_dict(cls, d, "ZooConfig")
@@ -150,7 +151,7 @@ def build_lora_model(base, cfg: ZooConfig):
     if not targets: raise ValueError(f"no default LoRA targets for model_type={base.config.model_type!r}; set target_modules")
     lc = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, target_modules=list(targets), lora_dropout=0.0, task_type="CAUSAL_LM")
     with torch.random.fork_rng():
-        torch.manual_seed(cfg.seed)
+        torch.manual_seed(cfg.train.seed)
         return get_peft_model(base, lc)
 
 def _peft_meta(pm) -> dict:
@@ -182,8 +183,7 @@ def _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, resume) -> d
     ex = proc.process(rows)
     train = [dict(input_ids=i, prompt_length=p) for i, p in zip(ex["input_ids"], ex["prompt_length"])]
     total = cfg.warmup_steps + cfg.n_checkpoints * cfg.steps_per_checkpoint
-    tcfg = TrainConfig(output_dir=str(out/"trainer"), max_steps=total, learning_rate=cfg.learning_rate, lr_schedule="constant",
-                       ckpt_every=cfg.steps_per_checkpoint, log_every=1, seed=cfg.seed, progress=progress, save_top_k=0, **asdict(cfg.device))
+    tcfg = cfg.train.resolved(output_dir=str(out/"trainer"), max_steps=total, ckpt_every=cfg.steps_per_checkpoint, progress=progress)
     base_meta = dict(dataset=cfg.dataset, dataset_config=cfg.dataset_config, base_model=base_name, rank=cfg.rank, alpha=cfg.alpha,
                      peft_config=_peft_meta(pm))
     def write(step, loss):
@@ -203,7 +203,7 @@ def _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, resume) -> d
     coll = DataCollatorWithPromptLengths(tokenizer)
     step_fn = lambda m, b: m(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
     t0 = time.time()
-    res = FabricTrainer(tcfg).fit(pm, train, collate_fn=coll, batch_size=cfg.batch_size, step_fn=step_fn, on_step_end=hook, resume=resume)
+    res = FabricTrainer(tcfg, cfg.device).fit(pm, train, collate_fn=coll, batch_size=cfg.batch_size, step_fn=step_fn, on_step_end=hook, resume=resume)
     secs = time.time() - t0
     files = sorted(ck.glob("checkpoint_*.safetensors"))
     summary = dict(config=cfg.to_dict(), base_model=base_name, n_checkpoints=len(files), steps=res["step"], seconds=round(secs, 2),

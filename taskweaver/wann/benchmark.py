@@ -85,11 +85,10 @@ def train_gradient_baseline(train_loader, test_loader, task_type: str, model_con
     mc = model_config
     model = StandardTransformer(mc.vocab_size, mc.max_length, mc.embed_dim, mc.num_layers, mc.num_heads, num_outputs, task_type, cfg.hidden_mult)
     ds = train_loader.dataset
-    tc = TrainConfig(output_dir=str(output_dir), max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, warmup_steps=min(20, cfg.max_steps // 10),
-                     progress=False, loggers=[], ckpt_every=max(1, cfg.max_steps), seed=seed, **asdict(device or DeviceConfig("cpu")))
+    tc = cfg.resolved(output_dir=str(output_dir), warmup_steps=min(cfg.warmup_steps, cfg.max_steps // 10), ckpt_every=cfg.ckpt_every or cfg.max_steps, seed=seed)
     coll = lambda rows: {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
     t0 = time.time()
-    FabricTrainer(tc).fit(model, ds, collate_fn=coll, batch_size=cfg.batch_size, resume=False)
+    FabricTrainer(tc, device or DeviceConfig("cpu")).fit(model, ds, collate_fn=coll, batch_size=cfg.batch_size, resume=False)
     r = evaluate_standard(model, test_loader); r.update(train_seconds=round(time.time() - t0, 1), max_steps=cfg.max_steps)
     return model, r
 

@@ -8,10 +8,10 @@ import copy, json, math
 from dataclasses import dataclass, field, asdict, fields
 from enum import Enum
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal   # Literal: BaselineConfig's inherited TrainConfig.lr_schedule annotation
 import torch
 import yaml
-from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_settings, DeviceConfig
+from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_settings, DeviceConfig, TrainConfig
 
 # %% auto #0
 __all__ = ['MUTATIONS', 'WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig',
@@ -122,13 +122,17 @@ class DataConfig:
     def __post_init__(self): check_ranges(self, dict(subset_size=">=1", test_size=">=1", batch_size=">=1"), "data.")
 
 @dataclass
-class BaselineConfig:
-    "The gradient-trained standard transformer of similar size."
-    max_steps: int = 300
+class BaselineConfig(TrainConfig):
+    "The gradient-trained standard transformer of similar size: the engine's `TrainConfig` (its own defaults) plus the model's batch and width."
+    max_steps: int | None = 300
     learning_rate: float = 3e-3
+    warmup_steps: int = 20                # at most a tenth of max_steps
+    loggers: list = field(default_factory=list)   # the baseline is a reference point: no logs of its own
+    progress: bool = False
     batch_size: int = 32
     hidden_mult: int = 2                  # feed-forward width = hidden_mult * embed_dim
-    def __post_init__(self): check_ranges(self, dict(max_steps=">=1", learning_rate=">0", batch_size=">=1", hidden_mult=">=1"), "baseline.")
+    def __post_init__(self):
+        super().__post_init__(); check_ranges(self, dict(batch_size=">=1", hidden_mult=">=1"), "baseline.")
 
 # %% ../../nbs/wann/30_config.ipynb #e35c5527
 @dataclass

@@ -24,7 +24,7 @@ class WannTokenizer:
     def train(cls, texts: list, # training texts
               vocab_size: int = 500) -> "WannTokenizer":
         "Fit a lower-cased BPE tokenizer with at most `vocab_size` tokens."
-        from taskweaver.data import train_bpe
+        from taskweaver.sft_data import train_bpe
         if vocab_size < 16: raise UserError(f"vocab_size={vocab_size}: must be >= 16")
         return cls(train_bpe(texts, vocab_size, cls.specials, byte_level=False, lowercase=True, unk="[UNK]"))
     @property

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/wann/32_model.ipynb #b733f994
 from __future__ import annotations
-import math
 import numpy as np
 import torch
 from torch import nn
@@ -30,7 +29,8 @@ class SharedWeightTransformer(nn.Module):
             raise ValueError(f"task_type={task_type!r}: allowed are 'classification', 'generation'")
         validate_genome(genome)
         self.genome, self.task_type, self.layer_norm, self.weight = genome, task_type, layer_norm, float(weight)
-        self.hd, self.skips = genome.head_dim, [tuple(s) for s in genome.skips]
+        self.hd, self.skips, L = genome.head_dim, [tuple(s) for s in genome.skips], len(genome.layers)
+        self.into = [[s for s, d in self.skips if d == i + 1] for i in range(L + 1)]   # skip sources into block i+1 (L: the readout)
         f = lambda m: torch.from_numpy(np.asarray(m == 1, dtype=np.float32))
         self.register_buffer("emb", f(genome.embedding)); self.register_buffer("pos", f(genome.position))
         self.register_buffer("readout", f(genome.readout))
@@ -50,86 +50,85 @@ class SharedWeightTransformer(nn.Module):
             self.blocks.append(dict(acts=[(reg.get(a), int(s), int(e)) for a, s, e in zip(groups, bounds[:-1], bounds[1:])],
                                     heads=H, attn=attn, ffn=bool(order) and bool((l.ffn_out == 1).any()),
                                     attn_res=l.attn_residual, ffn_res=l.ffn_residual))
+        # If no block writes (minimal genomes), the stream reaching the readout is paths·w·e, `paths` the number of routes
+        # from the embedding through residuals and skips; None when some block writes or cuts the stream (residual off).
+        n = [1]                                                                # routes to the output of block i, 0 = embedding
+        for i in range(L): n.append(n[i] + sum(n[s] for s in self.into[i]))
+        writes = any(b["attn"] or b["ffn"] or not (b["attn_res"] and b["ffn_res"]) for b in self.blocks)
+        self.paths = None if writes else n[L] + sum(n[s] for s in self.into[L])
 
     def _m(self, i, n): return getattr(self, f"l{i}_{n}")
     def _ln(self, x): return F.layer_norm(x, x.shape[-1:]) if self.layer_norm else x
 
-    def _ln_of_scaled(self, e, w):
-        "LN(w·e) for every w as `(c, s)` with LN(w·e) = s·c: the per-token statistics of `e` are computed once, not per weight."
-        if not self.layer_norm: return e, w.view(-1, 1, 1, 1)
-        mu = e.mean(-1, keepdim=True); c = e - mu
-        var = (c * c).mean(-1, keepdim=True)
-        wv = w.view(-1, 1, 1, 1)
-        return c, wv * torch.rsqrt(wv * wv * var + _EPS)            # [B,T,D] and [W,B,T,1]
-
-    def _attention(self, i, a, w, mask):
-        "Masked multi-head attention of the normalised input `a` ([W,B,T,D], or `(c, s)` meaning s·c), before the residual."
-        H, hd = self.blocks[i]["heads"], self.hd
-        if isinstance(a, tuple): c, s = a; qkv = s * (c @ self._m(i, "qkv"))   # first block: the projection is shared by all weights
-        else: qkv = a @ self._m(i, "qkv")
-        W, B, T = w.shape[0], qkv.shape[-3], qkv.shape[-2]
-        q, k, v = qkv.view(W * B, T, 3, H, hd).permute(2, 0, 3, 1, 4)      # [W·B, H, T, hd] each
-        sc = (q @ k.transpose(-1, -2)).view(W, B, H, T, T)
-        sc = sc * (w * w / math.sqrt(hd)).view(-1, 1, 1, 1, 1) + mask       # (w·q)(w·k)ᵀ/√d, -inf on masked keys
-        att = sc.softmax(-1).view(W * B, H, T, T)
-        y = (att @ v).view(W, B, H, T, hd).transpose(2, 3).reshape(W, B, T, H * hd)   # softmax(QKᵀ/√d)V, Vaswani et al. eq. 1
-        return (w * w).view(-1, 1, 1, 1) * (y @ self._m(i, "o"))            # w·(softmax · w·V) @ O
+    def _attention(self, i, x, w, mask):
+        "Multi-head attention of the normalised stream `x` [W,B,T,D], the shared weight folded into q and v (see above)."
+        W, B, T, _ = x.shape; H, hd = self.blocks[i]["heads"], self.hd
+        q, k, v = (x @ self._m(i, "qkv")).split(H * hd, -1)                    # masked projections, [W,B,T,H·hd] each
+        q, v = q * (w * w).view(-1, 1, 1, 1), v * w.view(-1, 1, 1, 1)          # (w·q)(w·k)ᵀ = w²·q kᵀ, and w·v
+        heads = lambda t: t.reshape(W * B, T, H, hd).transpose(1, 2)           # [W·B, H, T, hd]: weights × batch is SDPA's batch
+        y = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), attn_mask=mask)   # softmax(q kᵀ/√d) v, Vaswani et al. eq. 1
+        return w.view(-1, 1, 1, 1) * (y.transpose(1, 2).reshape(W, B, T, H * hd) @ self._m(i, "o"))
 
     def _ffn(self, i, x, w):
+        "The feed-forward block of the normalised stream `x`: each node applies its own activation."
         b, wv = self.blocks[i], w.view(-1, 1, 1, 1)
-        z = wv * (self._ln(x) @ self._m(i, "ffn_in"))
+        z = wv * (x @ self._m(i, "ffn_in"))
         z = torch.cat([fn(z[..., s:e]) for fn, s, e in b["acts"]], -1)     # node-wise activations, one slice per activation
         return wv * (z @ self._m(i, "ffn_out"))
+
+    def _block(self, i, x, w, mask):
+        "nanoGPT's `x = x + attn(ln(x)); x = x + ffn(ln(x))`, with the genome's residual flags."
+        b = self.blocks[i]
+        if b["attn"]: y = self._attention(i, self._ln(x), w, mask); x = x + y if b["attn_res"] else y
+        elif not b["attn_res"]: x = torch.zeros_like(x)                   # writes nothing and keeps nothing
+        if b["ffn"]: y = self._ffn(i, self._ln(x), w); x = x + y if b["ffn_res"] else y
+        elif not b["ffn_res"]: x = torch.zeros_like(x)
+        return x
+
+    def _mask(self, am, W):
+        "Boolean SDPA mask, True = may attend: real keys (and earlier ones for generation), the same for every weight."
+        T = am.shape[1]
+        mask = am[:, None, None, :]                                            # [B, 1, 1, T]
+        if self.task_type == "generation": mask = mask & torch.ones(T, T, dtype=torch.bool, device=am.device).tril()
+        mask = mask | ~mask.any(-1, keepdim=True)       # a query with no real key (an all-padding row) attends to all: no NaN
+        return mask.expand(W, *mask.shape).flatten(0, 1)                       # [W·B, 1, 1 or T, T]
+
+    def _pool(self, h, am):
+        "Mean of `h` [W,B,T,D] over the real tokens; padded positions are filled, not multiplied, with 0 (NaN·0 = NaN)."
+        m = am[None, :, :, None]
+        return h.masked_fill(~m, 0).sum(2) / m.sum(2).clamp(min=1)
+
+    def _unwritten(self, e, w, am):
+        "Fast path when no block writes: the stream is a·e, a = paths·w, and LN(a·e) = a·(e−μ)/√(a²σ²+ε) = s·c needs e's statistics once."
+        c, s = e, self.paths * w.view(-1, 1, 1, 1)
+        if self.layer_norm: c = e - e.mean(-1, keepdim=True); s = s * torch.rsqrt(s * s * (c * c).mean(-1, keepdim=True) + _EPS)
+        if self.task_type == "generation": return w.view(-1, 1, 1, 1) * (s * (c @ self.readout))
+        m = am.to(e.dtype)
+        pooled = torch.einsum("wbt,btd->wbd", s[..., 0] * m, c) / m.sum(1).clamp(min=1)[None, :, None]   # mean of s·c over real tokens
+        return w.view(-1, 1, 1) * (pooled @ self.readout)
 
     def forward(self, input_ids: torch.Tensor, # [B, T] token ids
                 attention_mask: torch.Tensor | None = None, # [B, T], 1 = real token
                 weights=None, # shared weight values [W]; None = [self.weight]
                ) -> torch.Tensor:
         "Logits `[W, B, C]` (classification) or `[W, B, T, V]` (generation), one slice per shared weight."
-        w = torch.as_tensor([self.weight] if weights is None else weights, dtype=torch.float32).reshape(-1)
+        w = torch.as_tensor([self.weight] if weights is None else weights, dtype=self.emb.dtype, device=self.emb.device).reshape(-1)
         B, T = input_ids.shape
         if T > self.pos.shape[0]: raise ValueError(f"input has {T} tokens but the genome's max_length is {self.pos.shape[0]}")
-        am = torch.ones(B, T, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
-        wv = w.view(-1, 1, 1, 1)
-        mask = am[None, :, None, None, :]                                   # keys that may be attended to
-        if self.task_type == "generation": mask = mask & torch.ones(T, T, dtype=torch.bool).tril()
-        mask = torch.zeros(mask.shape).masked_fill_(~mask, float("-inf"))   # additive: a broadcast add is much faster than masked_fill
-        e = F.embedding(input_ids, self.emb) + self.pos[:T]                 # [B, T, D], shared by all weights
-        # The residual stream is w·e·k (one tensor for all weights) until a block writes into it.
-        h, k = None, 1.0
-        outs = [(None, 1.0)]
-        L = len(self.blocks)
-        def stream(o): return wv * (e * o[1]) if o[0] is None else o[0]
-        for i, b in enumerate(self.blocks):
-            into = [s for s, d in self.skips if d == i + 1]
-            if h is None and all(outs[s][0] is None for s in into): k_in = k + sum(outs[s][1] for s in into); x = None
-            else: x = stream((h, k)) + sum(stream(outs[s]) for s in into)
-            if b["attn"]:
-                a = self._ln_of_scaled(e * k_in, w) if x is None else self._ln(x)
-                y = self._attention(i, a, w, mask)
-                if x is None: x = wv * (e * k_in)
-                x = x + y if b["attn_res"] else y
-            elif not b["attn_res"]: x = torch.zeros(len(w), B, T, e.shape[-1])
-            if b["ffn"]:
-                if x is None: x = wv * (e * k_in)
-                y = self._ffn(i, x, w)
-                x = x + y if b["ffn_res"] else y
-            elif not b["ffn_res"]: x = torch.zeros(len(w), B, T, e.shape[-1])
-            h, k = (x, 1.0) if x is not None else (None, k_in)
-            outs.append((h, k))
-        into = [s for s, d in self.skips if d == L + 1]
-        if h is None and all(outs[s][0] is None for s in into):
-            # No block wrote anything: LN(w·e·k) = s·c, so pooling and readout need no [W, B, T, D] tensor at all.
-            c, s = self._ln_of_scaled(e * (k + sum(outs[s][1] for s in into)), w)
-            if self.task_type == "generation": return wv * (s * (c @ self.readout))
-            m = am.float()
-            pooled = torch.einsum("wbt,btd->wbd", s[..., 0] * m, c) / m.sum(1).clamp(min=1)[None, :, None]   # mean over real tokens
-            return w.view(-1, 1, 1) * (pooled @ self.readout)
-        h = self._ln(stream((h, k)) + sum(stream(outs[s]) for s in into))
-        if self.task_type == "generation": return wv * (h @ self.readout)
-        m = am[None, :, :, None].float()
-        pooled = (h * m).sum(2) / m.sum(2).clamp(min=1)                   # mean over real tokens
-        return w.view(-1, 1, 1) * (pooled @ self.readout)
+        am = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+        e = F.embedding(input_ids, self.emb) + self.pos[:T]                   # [B, T, D], shared by all weights
+        if self.paths is not None: return self._unwritten(e, w, am)
+        mask = self._mask(am, len(w))
+        x = w.view(-1, 1, 1, 1) * e                                            # the stream [W, B, T, D]: e @ (M·w) = w·(e @ M)
+        outs = [x]                                                             # the output of every block, 0 = embedding
+        for i in range(len(self.blocks)):
+            for s in self.into[i]: x = x + outs[s]                             # skip connections into block i+1
+            x = self._block(i, x, w, mask)
+            outs.append(x)
+        for s in self.into[-1]: x = x + outs[s]
+        h = self._ln(x)
+        if self.task_type == "generation": return w.view(-1, 1, 1, 1) * (h @ self.readout)
+        return w.view(-1, 1, 1) * (self._pool(h, am) @ self.readout)
 
     @torch.no_grad()
     def generate(self, prompt_tokens, # [B, T] tensor or a list of token ids
@@ -138,7 +137,7 @@ class SharedWeightTransformer(nn.Module):
                  generator: torch.Generator | None = None) -> torch.Tensor:
         "Continue the prompts token by token (generation genomes only); returns prompt + new tokens."
         if self.task_type != "generation": raise ValueError("generate needs a model built with task_type='generation'")
-        x = torch.as_tensor(prompt_tokens, dtype=torch.long)
+        x = torch.as_tensor(prompt_tokens, dtype=torch.long, device=self.emb.device)
         if x.ndim == 1: x = x[None]
         for _ in range(max_new_tokens):
             logits = self(x[:, -self.pos.shape[0]:], weights=[self.weight if weight is None else weight])[0, :, -1]

@@ -9,7 +9,7 @@ import numpy as np
 from .configs import ConfigSet, ModelConfigGenerator
 
 # %% auto #0
-__all__ = ['config_stats', 'format_stats', 'plot_stats']
+__all__ = ['config_stats', 'format_stats', 'plot_stats', 'zoo_stats']
 
 # %% ../../nbs/zoo/03_stats.ipynb #f5e78774
 def config_stats(configs: ConfigSet, # any (filtered) config set
@@ -52,3 +52,13 @@ def plot_stats(s: dict, path=None, # write a PNG here when given
     ax.set_title(f"{s['total']:,} zoo configurations"); fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
     return fig
+
+def zoo_stats(full: bool = False, # the full set (2,427,264 configs) instead of the reasonable one
+              vocab_size: int = 50257, # vocabulary of every model (embedding and output sizes)
+              max_seq_len: int = 512, # context length (position embeddings)
+             ) -> dict:
+    "Exact statistics of the reasonable (or full) config set: what `taskweaver zoo stats` prints."
+    from taskweaver.utils import check_ranges
+    check_ranges(dict(vocab_size=vocab_size, max_seq_len=max_seq_len), dict(vocab_size=">=1", max_seq_len=">=1"))
+    g = ModelConfigGenerator(vocab_size=vocab_size, max_seq_len=max_seq_len)
+    return config_stats(g.generate_all_configs() if full else g.generate_reasonable_configs())
