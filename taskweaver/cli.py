@@ -11,8 +11,8 @@ from .utils import _type_name
 
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'REQUIRED', 'subcommand', 'add_run_flags', 'add_output_dir',
-           'load_commands', 'build_parser', 'error_line', 'is_user_error', 'main', 'config_flags', 'given_flags',
-           'config_from_flags', 'info']
+           'load_commands', 'build_parser', 'both_spellings', 'error_line', 'is_user_error', 'main', 'config_flags',
+           'given_flags', 'config_from_flags', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -55,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (h, add) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=h, description=h)
         add(sp)
+    return both_spellings(p)
+
+def both_spellings(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "Accept every long flag of `p` and its subcommands as `--snake_case` and as `--kebab-case` (the spelling not written becomes an alias)."
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for sp in set(a.choices.values()): both_spellings(sp)
+        if isinstance(a, argparse.BooleanOptionalAction): continue   # config_flags gave these both spellings (and their --no- forms)
+        for s in list(a.option_strings):
+            if not s.startswith("--") or "." in s: continue
+            other = "--" + (s[2:].replace("_", "-") if "_" in s else s[2:].replace("-", "_"))
+            if other != s and other not in p._option_string_actions:
+                a.option_strings.append(other); p._option_string_actions[other] = a
     return p
 
 # what an ordinary mistake raises (by class name, so the CLI need not import yaml, lightning or safetensors to catch them)
