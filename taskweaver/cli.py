@@ -12,7 +12,7 @@ from .utils import _type_name
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'REQUIRED', 'subcommand', 'add_run_flags', 'add_output_dir',
            'load_commands', 'build_parser', 'both_spellings', 'error_line', 'is_user_error', 'main', 'config_flags',
-           'given_flags', 'config_from_flags', 'info']
+           'given_flags', 'call_settings', 'config_from_flags', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -224,6 +224,12 @@ def given_flags(args: argparse.Namespace) -> dict:
         for s in path: d = d.setdefault(s, {})
         d[last] = v
     return out
+
+def call_settings(fn, # a function whose flags `config_flags` made
+                  args: argparse.Namespace) -> dict:
+    "Every parameter of `fn` as the command runs it: its defaults, then the flags given (for reporting what was used)."
+    import inspect
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items()} | given_flags(args)
 
 def config_from_flags(cls, # the config dataclass (built with its `from_dict` when it has one)
                       args: argparse.Namespace, # parsed arguments of a parser built with `config_flags`

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, config_from_flags, given_flags
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, config_from_flags, given_flags, call_settings
 from ..utils import UserError
 
 # %% auto #0
@@ -70,8 +70,7 @@ def _run_generate(a):
     if (a.prompt is None) == (a.prompt_file is None): raise UserError("give exactly one of --prompt and --prompt_file")
     prompts = [a.prompt] if a.prompt is not None else read_prompt_lines(a.prompt_file)
     if not any(p.strip() for p in prompts): raise UserError("--prompt is empty" if a.prompt is not None else f"--prompt_file {a.prompt_file} holds no prompt")
-    import inspect
-    kw = {k: v.default for k, v in inspect.signature(generate_adapter).parameters.items() if k in ("output", "adapter_dir")} | given_flags(a)
+    kw = call_settings(generate_adapter, a)
     from taskweaver.runs import check_output_file
     check_output_file(kw["output"], a.overwrite)
     adapter_dir = Path(kw["adapter_dir"]) if kw["adapter_dir"] else Path(kw["output"]).with_suffix("")
@@ -88,8 +87,7 @@ def _run_eval(a):
     kw = given_flags(a)
     rows = evaluate_zoos(**kw)
     if a.output:
-        import inspect
-        d = {k: v.default for k, v in inspect.signature(evaluate_zoos).parameters.items()} | kw   # the settings used, defaults included
+        d = call_settings(evaluate_zoos, a)   # the settings used, defaults included
         from taskweaver.utils import atomic_write_json
         atomic_write_json(a.output, dict(dataset=d["dataset"], dataset_config=d["dataset_config"], split=d["split"], n=d["n"], rows=rows), indent=1)
         print(f"wrote {a.output}")

@@ -289,8 +289,8 @@ def load_head_weights(model: HeadedModel, path: str | os.PathLike):
 def _load_base(base_model_class, model_name, **kwargs):
     from taskweaver.models import resolve_model, load_base_model
     if isinstance(model_name, nn.Module): return model_name
-    if _heads_config(model_name) is not None:   # a heads folder: its saved base LM, else the one it names
-        model_name = Path(model_name)/BASE_DIR if (Path(model_name)/BASE_DIR).is_dir() else _heads_config(model_name)["base_model_name_or_path"]
+    if (saved := _heads_config(model_name)) is not None:   # a heads folder: its saved base LM, else the one it names
+        model_name = Path(model_name)/BASE_DIR if (Path(model_name)/BASE_DIR).is_dir() else saved["base_model_name_or_path"]
     info = resolve_model(model_name, "base")
     if info["source"] == "embedded": return load_base_model(model_name, eval_mode=False)[0]
     cls = base_model_class or AutoModelForCausalLM
