@@ -10,8 +10,8 @@ from .utils import UserError, atomic_write_json, clean_stale_temp, config_diff, 
 
 # %% auto #0
 __all__ = ['RUN_FILE', 'LOCK_FILE', 'LEGACY_MARKERS', 'LOG_DIRS', 'ALWAYS_FREE', 'LEGACY_SECTIONS', 'SETTINGS_FILES',
-           'upgrade_settings', 'RunFolderError', 'RunLock', 'RunFolder', 'read_run', 'open_run', 'check_run',
-           'check_output_file']
+           'upgrade_settings', 'RunFolderError', 'RunLock', 'launch_rank', 'RunFolder', 'read_run', 'open_run',
+           'check_run', 'check_output_file']
 
 # %% ../nbs/00c_runs.ipynb #79dba38e
 RUN_FILE, LOCK_FILE = "run.json", ".taskweaver.lock"
@@ -93,12 +93,22 @@ def _substantive(folder: Path) -> bool:
         if p.is_file() and p.name not in (RUN_FILE, LOCK_FILE) and rel[0] not in LOG_DIRS and not p.name.endswith(SETTINGS_FILES): return True
     return False
 
+def launch_rank() -> int:
+    "0 in the first (or only) process of a launch, > 0 in the others (from the environment of Fabric's launcher, `torchrun` or SLURM)."
+    env = os.environ
+    for k in ("RANK", "SLURM_PROCID"):
+        if env.get(k, "").isdigit(): return int(env[k])
+    local, node = env.get("LOCAL_RANK", "0"), env.get("NODE_RANK", env.get("GROUP_RANK", "0"))
+    return int(local) + int(node) if local.isdigit() and node.isdigit() else 0   # > 0 exactly when not the first process
+
 class RunFolder:
     "An open run folder (a context manager): holds the lock, records the status in run.json when the block ends."
-    def __init__(self, path, kind, config, lock, resumed, created_here):
+    def __init__(self, path, kind, config, lock, resumed, created_here, primary: bool = True):
         self.path, self.kind, self.config, self.lock, self.resumed, self._created = Path(path), kind, config, lock, resumed, created_here
+        self.primary = primary   # False in the other processes of a multi-process launch: they neither lock nor record
     def __enter__(self): return self
     def __exit__(self, et, e, tb):
+        if not self.primary: return
         try:
             status = "finished" if et is None else "interrupted" if et is KeyboardInterrupt else "failed"
             if status != "finished" and self._created and not self.resumed and not _substantive(self.path):
@@ -129,6 +139,9 @@ def open_run(path: str | Path, # the run folder
             ) -> RunFolder:
     "Apply the run-folder contract to `path` and return the open folder (use it in a `with` block); nothing is written when refused."
     path = Path(path)
+    if launch_rank() > 0:   # another process of a multi-process launch: rank 0 checked, claimed and records the folder
+        path.mkdir(parents=True, exist_ok=True)
+        return RunFolder(path, kind, config, RunLock(path), resumed=True, created_here=False, primary=False)
     check_run(path, kind, config, resume, overwrite, free)   # refuse before creating or locking anything
     created = not path.exists()
     try: path.mkdir(parents=True, exist_ok=True)
@@ -160,6 +173,7 @@ def check_run(path: str | Path, kind: str, config: dict, resume: bool = False, o
     "The run-folder contract without writing anything: raise `RunFolderError` if `open_run` would refuse; else `(what the folder holds, its run record)`."
     path = Path(path)
     if resume and overwrite: raise RunFolderError("--resume and --overwrite exclude each other: continue the run, or replace it")
+    if launch_rank() > 0: return [], None   # another process of a multi-process launch: rank 0 applies the contract
     if path.exists() and not path.is_dir(): raise RunFolderError(f"{path} is a file; a run needs a folder")
     if not path.exists(): return [], None
     if not holding: RunLock(path).check()   # a live holder is named; a dead one's lock is taken over by open_run

@@ -16,10 +16,12 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 from lightning.fabric import Fabric
 from lightning.fabric.loggers import TensorBoardLogger, CSVLogger
+from lightning.fabric.plugins import CheckpointIO
 
 # %% auto #0
 __all__ = ['ACCELERATORS', 'lr_at', 'ResumableSampler', 'trainable_state_dict', 'load_trainable_state_dict', 'checkpoint_name',
-           'SwanLabLogger', 'make_loggers', 'check_accelerator', 'NonFiniteLossError', 'default_step', 'FabricTrainer']
+           'SwanLabLogger', 'make_loggers', 'check_accelerator', 'StateCheckpointIO', 'peek_state',
+           'NonFiniteLossError', 'default_step', 'FabricTrainer']
 
 # %% ../nbs/02_train.ipynb #fa8a3d9a
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -109,8 +111,30 @@ def check_accelerator(accelerator: str):
     if a == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise UserError(f"accelerator={accelerator!r}: Apple's MPS is not available here; use cpu or auto")
 
+class StateCheckpointIO(CheckpointIO):
+    "Fabric's checkpoint plugin for TaskWeaver: `fabric.save`/`fabric.load` write and read safetensors + JSON (`save_state`/`load_state`), never pickle."
+    def save_checkpoint(self, checkpoint, path, storage_options=None): save_state(path, checkpoint)
+    def load_checkpoint(self, path, map_location=None, weights_only=None): return load_state(path)
+    def remove_checkpoint(self, path): Path(path).unlink(missing_ok=True)
+
+def peek_state(path) -> dict | None:
+    "The JSON part of a training-state file (settings, step, history; tensors left as references) without reading its tensors; None for a sharded checkpoint folder."
+    from taskweaver.utils import read_safetensors, STATE_FORMAT
+    path = Path(path)
+    if path.is_dir(): return None
+    try: _, md = read_safetensors(path, tensors=False)
+    except UserError: md = {}
+    if md.get("format") != STATE_FORMAT: return load_state(path)   # a TaskWeaver 0.1 checkpoint, or an error naming the file
+    return json.loads(md["state"])
+
 class NonFiniteLossError(RuntimeError):
     "Raised when the training loss becomes NaN or infinite; the last good checkpoint is kept."
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    "The user's module inside Fabric's (and DDP's) wrappers."
+    from lightning.fabric.wrappers import _unwrap_objects
+    m = _unwrap_objects(model)
+    return getattr(m, "module", m) if isinstance(m, nn.parallel.DistributedDataParallel) else m
 
 def default_step(model, batch):
     "Loss of a model that returns `.loss` or `['loss']` when called on a dict batch."
@@ -128,7 +152,11 @@ class FabricTrainer:
         self.ckpt_dir = self.out/"checkpoints"
         d = self.device
         self.fabric = fabric or Fabric(accelerator=d.accelerator, devices=d.devices, num_nodes=d.num_nodes,
-                                       strategy=d.strategy, precision=d.precision, loggers=make_loggers(self.cfg, swanlab))
+                                       strategy=d.strategy, precision=d.precision, loggers=make_loggers(self.cfg, swanlab),
+                                       plugins=[StateCheckpointIO()])
+        from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+        if type(self.fabric.strategy.checkpoint_io) is TorchCheckpointIO:   # a Fabric passed in: never pickle our states
+            self.fabric.strategy.checkpoint_io = StateCheckpointIO()
         self.history: list = []
 
     RESUME_FREE = ("output_dir", "progress", "tensorboard_dir", "loggers", "log_every", "ckpt_every",   # a resumed run may log and save elsewhere and otherwise,
@@ -142,15 +170,37 @@ class FabricTrainer:
         return {**self.cfg.to_dict(), **asdict(self.device)}
 
     # -- checkpointing -------------------------------------------------------
-    def _state(self, raw, opt, step, micro, epoch, best):
-        return dict(model=trainable_state_dict(raw), optimizer=opt.state_dict(), step=step, micro_step=micro, epoch=epoch,
+    def _state(self, model, opt, step, micro, epoch, best):
+        return dict(model=model, optimizer=opt, step=step, micro_step=micro, epoch=epoch,
                     best=best, history=self.history, config=self.settings(),
                     rng=dict(torch=torch.get_rng_state(), python=random.getstate(), numpy=np.random.get_state()))
 
     def save(self, path, state):
-        "Write a training-state checkpoint atomically (rank 0), as safetensors + JSON (`save_state`): loading it runs no code."
-        if self.fabric.is_global_zero: save_state(path, state)
-        self.fabric.barrier()
+        """Write a training-state checkpoint through Fabric (`fabric.save`): the model's trainable parameters only (a frozen
+        base model is never checkpointed), atomically as safetensors + JSON on a plain or DDP strategy (`StateCheckpointIO`,
+        rank 0 writes), in the strategy's own sharded format on FSDP/DeepSpeed."""
+        keep = {n for n, p in _unwrap(state["model"]).named_parameters() if p.requires_grad}
+        self.fabric.save(path, state, filter={"model": lambda k, v: k in keep})
+
+    def load(self, path, model, optimizer) -> dict:
+        """Restore `model`'s trainable parameters and `optimizer` from a checkpoint written by `save` (through `fabric.load`), after
+        checking it was written with this run's settings and fits the model; returns the rest of the state (step, RNG, history)."""
+        cfg, head = self.cfg, peek_state(path)   # a file's settings and keys, read before any weight is touched
+        def check(stored: dict):
+            free = self.RESUME_FREE + (("max_steps",) if cfg.lr_schedule == stored.get("lr_schedule") == "constant" else ())
+            diff = config_diff(stored, self.settings(), ignore=free)   # a constant schedule may simply run longer
+            if diff: raise UserError(f"{path} was written with other settings ({'; '.join(diff)}); "
+                                     f"resume with the same settings or start a new run")
+        if head is not None:
+            check(head.get("config", {}))
+            own = {n: p for n, p in _unwrap(model).named_parameters()}
+            missing = [n for n, p in own.items() if p.requires_grad and n not in head["model"]]
+            unexpected = [n for n in head["model"] if n not in own]
+            if missing or unexpected:
+                raise KeyError(f"{path} does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+        rest = self.fabric.load(path, {"model": model, "optimizer": optimizer}, strict=False)
+        if head is None: check(rest.get("config", {}))
+        return rest
 
     def _check_finite(self, what, value, step, params=None):
         "The NaN guard: stop before anything of the bad step is saved; last.ckpt and the best checkpoint stay as they were."
@@ -191,19 +241,14 @@ class FabricTrainer:
         if fabric.is_global_zero:
             self.out.mkdir(parents=True, exist_ok=True)
         step, micro, epoch, best, self._saved_step = 0, 0, 0, None, None
+        fmodel, opt = fabric.setup(model, opt)
         if resume and self.last_ckpt.exists():
-            st = load_state(self.last_ckpt)   # safetensors + JSON: no code runs
-            free = self.RESUME_FREE + (("max_steps",) if cfg.lr_schedule == st.get("config", {}).get("lr_schedule") == "constant" else ())
-            diff = config_diff(st.get("config", {}), self.settings(), ignore=free)   # a constant schedule may simply run longer
-            if diff: raise UserError(f"{self.last_ckpt} was written with other settings ({'; '.join(diff)}); "
-                                     f"resume with the same settings or start a new run")
-            load_trainable_state_dict(raw, st["model"]); opt.load_state_dict(st["optimizer"])
+            st = self.load(self.last_ckpt, fmodel, opt)   # safetensors + JSON: no code runs
             step, micro, epoch, best, self.history = st["step"], st["micro_step"], st["epoch"], st["best"], st["history"]
             torch.set_rng_state(st["rng"]["torch"]); random.setstate(st["rng"]["python"]); np.random.set_state(st["rng"]["numpy"])
             self._saved_step = step
             fabric.print(f"resumed from {self.last_ckpt} at step {step}")
         if fabric.is_global_zero: atomic_write_json(self.out/"train_config.json", self.settings())
-        fmodel, opt = fabric.setup(model, opt)
         # our own sampler (not Fabric's re-instantiated one) so the data position survives a restart on every rank
         sampler = ResumableSampler(len(train_data), seed=cfg.seed, rank=fabric.global_rank, world_size=fabric.world_size)
         drop = sampler.per_rank >= batch_size
@@ -263,9 +308,9 @@ class FabricTrainer:
                 vl = ev.get("val_loss")
                 if vl is not None and (best is None or vl < best["val_loss"]):
                     best = dict(val_loss=float(vl), step=step)
-                    best["path"] = self._keep_top_k(self._state(raw, opt, step, micro, epoch, best), epoch, float(vl), step, best)
+                    best["path"] = self._keep_top_k(self._state(fmodel, opt, step, micro, epoch, best), epoch, float(vl), step, best)
             if step % cfg.ckpt_every == 0 or is_last:
-                self.save(self.last_ckpt, self._state(raw, opt, step, micro, epoch, best)); self._saved_step = step
+                self.save(self.last_ckpt, self._state(fmodel, opt, step, micro, epoch, best)); self._saved_step = step
             if on_step_end is not None: on_step_end(step, metrics)
             if STEP_DELAY: time.sleep(STEP_DELAY)
         bar.close()
