@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, os, tempfile
 from pathlib import Path
-from .utils import UserError, atomic_save_file, atomic_write_json, read_safetensors, load_torch_file
+from .utils import UserError, atomic_save_file, atomic_write_json, read_safetensors, load_torch_file, check_device
 
 # %% auto #0
 __all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'KIND_KEY', 'HUB_FILES', 'resolve_pretrained', 'save_artifact', 'read_artifact',
@@ -122,6 +122,7 @@ class Pretrained:
                         **kwargs, # passed to `from_artifact`
                        ):
         "Load from a folder written by `save_pretrained`, or from a hub repo (cache first when offline)."
+        if kwargs.get("device") is not None: kwargs["device"] = check_device(kwargs["device"])   # one line before anything loads
         config, tensors, folder = read_artifact(pretrained_model_name_or_path, cls.artifact_kind, cls.artifact_legacy_weights,
                                                 cls.artifact_accept_unmarked, revision=revision, cache_dir=cache_dir,
                                                 token=token, local_files_only=local_files_only)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
 from fastcore.basics import patch
-from .utils import strict_from_dict
+from .utils import strict_from_dict, check_device
 from torch import nn
 from transformers.modeling_outputs import CausalLMOutputWithPast
 from transformers.pytorch_utils import Conv1D
@@ -114,6 +114,7 @@ class TaskWeaver(Pretrained, nn.Module):
                  encoder=None, # an already loaded sentence-transformers encoder
                  device: str | torch.device | None = None, **kwargs): # more TaskWeaverConfig fields
         super().__init__()
+        if device is not None: device = check_device(device)   # a missing GPU is one line, before anything loads
         if base_model is None:
             base_model, tok = load_base_model(model_name)
             tokenizer = tokenizer or tok

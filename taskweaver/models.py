@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.pytorch_utils import Conv1D
-from .utils import atomic_write_dir
+from .utils import atomic_write_dir, check_device
 
 
 # %% auto #0
@@ -98,10 +98,12 @@ def _offline_error(name, err, what="model"):
         why = "does not exist" if not p.exists() else "is a file, not a model folder" if p.is_file() else "has no loadable config.json and weights"
         return UserError(f"{what} {name!r}: the local path {why}; pass a folder written by `save_pretrained` (config.json + weights), "
                          f"a Hugging Face id that is in your cache, or nothing for the embedded default")
-    return OSError(f"Could not load the {what} {name!r}: {err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}\n"
-                   f"No model hub is reachable here, and {name!r} is neither cached nor a local folder. "
-                   f"Pass a local path instead (a folder with config.json and weights, e.g. one written by "
-                   f"`model.save_pretrained(path)`), or call with no name to use the embedded default.")
+    how = ("pass a local folder instead (config.json and weights, e.g. written by `model.save_pretrained(path)`), "
+           "or no name for the embedded default")
+    if _HUB_REACHABLE is False or os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+        return UserError(f"{what} {name!r} is neither a local folder nor in the Hugging Face cache, and no model hub is reachable; {how}")
+    first = str(err).splitlines()[0] if str(err) else ""
+    return UserError(f"{what} {name!r} could not be loaded from the hub ({err.__class__.__name__}: {first}); {how}")
 
 # %% ../nbs/00_models.ipynb #e010f89b
 def _convert_embedded_base(dest: Path):
@@ -129,6 +131,7 @@ def load_base_model(name_or_path: str | os.PathLike | None = None, # None or "Sm
                     eval_mode: bool = True, # call `model.eval()`
                    ) -> tuple:
     "Load a causal LM and its tokenizer: `(model, tokenizer)`; the embedded SmolLM2 is converted once and cached."
+    device = check_device(device)   # a missing GPU is one line, before the load
     info = resolve_model(name_or_path, "base")
     path = info["path"]
     if info["source"] == "embedded":
@@ -160,6 +163,7 @@ def load_text_encoder(name_or_path: str | os.PathLike | None = None, # None for 
                      ):
     "Load a sentence-transformers encoder (default: the embedded all-MiniLM-L6-v2)."
     from sentence_transformers import SentenceTransformer
+    device = check_device(device)
     info = resolve_model(name_or_path, "encoder")
     if info["source"] == "hub": hub_reachable()
     try: return SentenceTransformer(info["path"], device=str(device))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
 from typing import Callable, Literal
 import numpy as np
-from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig, TrainConfig, check_ranges
+from .utils import strict_from_dict, save_state, load_state, atomic_write_json, config_diff, UserError, STEP_DELAY, DeviceConfig, TrainConfig, check_ranges, check_device
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
@@ -94,10 +94,22 @@ def make_loggers(cfg: TrainConfig, swanlab: dict | None = None) -> list:
                   else TensorBoardLogger(root_dir=cfg.tensorboard_dir, name="", version=out.name or "run"))
     if "csv" in cfg.loggers: ls.append(CSVLogger(root_dir=str(out), name="csv_logs", version=""))
     import importlib.util
-    if importlib.util.find_spec("swanlab") is not None and os.environ.get("TASKWEAVER_SWANLAB", "1") != "0":
+    from taskweaver.runs import launch_rank
+    asked = [w for w, on in (("loggers: swanlab", "swanlab" in cfg.loggers), (f"swanlab settings {sorted(swanlab or {})}", bool(swanlab)),
+                             *((k, bool(os.environ.get(k))) for k in ("SWANLAB_PROJECT", "SWANLAB_WORKSPACE", "SWANLAB_MODE"))) if on]
+    if importlib.util.find_spec("swanlab") is None:
+        global _SWANLAB_WARNED
+        if asked and not _SWANLAB_WARNED:   # once per process
+            _SWANLAB_WARNED = True
+            warnings.warn(f"SwanLab logging is configured ({', '.join(asked)}) but the swanlab package is not installed; "
+                          f"logging to {', '.join(cfg.loggers) if [l for l in cfg.loggers if l != 'swanlab'] else 'nothing else'} only "
+                          f"(pip install swanlab)", stacklevel=2)
+    elif os.environ.get("TASKWEAVER_SWANLAB", "1") != "0" and launch_rank() == 0:   # installed: on unless switched off; one experiment per run
         try: ls.append(SwanLabLogger(out/"swanlab_logs", config=cfg.to_dict(), **(swanlab or {})))
         except Exception as e: warnings.warn(f"SwanLab is installed but could not start ({e}); logging to TensorBoard only")
     return ls
+
+_SWANLAB_WARNED = False
 
 # %% ../nbs/02_train.ipynb #184bac0b
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
@@ -106,10 +118,9 @@ def check_accelerator(accelerator: str):
     "Refuse, in one line, an accelerator name Fabric does not know or a device this machine does not have."
     a = str(accelerator).lower()
     if a not in ACCELERATORS: raise UserError(f"accelerator={accelerator!r}: allowed are {', '.join(ACCELERATORS)}")
-    if a in ("cuda", "gpu") and not torch.cuda.is_available():
-        raise UserError(f"accelerator={accelerator!r}: torch {torch.__version__} sees no CUDA GPU on this machine; use cpu or auto")
-    if a == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise UserError(f"accelerator={accelerator!r}: Apple's MPS is not available here; use cpu or auto")
+    if a in ("cuda", "gpu", "mps"):
+        try: check_device("cuda" if a == "gpu" else a)   # the one device check
+        except UserError as e: raise UserError(f"accelerator={accelerator!r}: {str(e).split(': ', 1)[1]}") from None
 
 class StateCheckpointIO(CheckpointIO):
     "Fabric's checkpoint plugin for TaskWeaver: `fabric.save`/`fabric.load` write and read safetensors + JSON (`save_state`/`load_state`), never pickle."
@@ -314,5 +325,7 @@ class FabricTrainer:
             if on_step_end is not None: on_step_end(step, metrics)
             if STEP_DELAY: time.sleep(STEP_DELAY)
         bar.close()
-        for lg in fabric.loggers: lg.save()
+        for lg in fabric.loggers:
+            lg.save()
+            if isinstance(lg, SwanLabLogger): lg.finalize("success")   # one SwanLab experiment per fit
         return dict(step=step, metrics=metrics, best=best, last=str(self.last_ckpt), seconds=time.time() - t0)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'merge_settings', 'nest_flat_keys', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
+__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'check_device', 'merge_settings', 'nest_flat_keys', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -83,6 +83,22 @@ class DeviceConfig:
     num_nodes: int = 1                # machines
     strategy: str = "auto"            # e.g. ddp, fsdp
     precision: str = "32-true"        # e.g. bf16-mixed on GPUs
+
+def check_device(device=None, # "cpu", "cuda", "cuda:1", "mps", "auto"/None, or a torch.device
+                ):
+    "`device` as a `torch.device` (`auto`: CUDA, else MPS, else the CPU); a device this machine lacks is one `UserError` line."
+    import torch
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if device is None or str(device) == "auto": return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError): raise UserError(f"device={device!r}: not a device; allowed are cpu, cuda, cuda:N, mps, auto") from None
+    if d.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0: raise UserError(f"device={device!r}: torch {torch.__version__} sees no CUDA GPU on this machine; use cpu or auto")
+        if d.index is not None and d.index >= n: raise UserError(f"device={device!r}: this machine has {n} CUDA GPU(s), cuda:0 to cuda:{n - 1}")
+    elif d.type == "mps" and not mps: raise UserError(f"device={device!r}: Apple's MPS is not available here; use cpu or auto")
+    elif d.type not in ("cpu", "cuda", "mps", "meta"): raise UserError(f"device={device!r}: allowed are cpu, cuda, cuda:N, mps, auto")
+    return d
 
 def merge_settings(*layers: dict, replace: tuple = ()) -> dict:
     "Settings in layers, lowest first: later ones override earlier ones key by key; nested dicts merge (dotted keys too), keys in `replace` are replaced whole."
@@ -445,7 +461,7 @@ class TrainConfig:
     log_every: int | None = None      # steps between logged scalars (None = a tenth of the run, at most 10)
     save_top_k: int = 1               # keep this many best epoch=..-val_loss=.. files
     seed: int = 0                     # seeds initialisation, data order and the engine's RNG
-    loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv; swanlab is added when installed
+    loggers: list = field(default_factory=lambda: ["tensorboard"])  # tensorboard, csv, swanlab (swanlab is added anyway when installed)
     tensorboard_dir: str | None = None  # TensorBoard root (default: <output_dir>/tensorboard_logs)
     progress: bool = True             # tqdm progress bar
 
