@@ -10,17 +10,17 @@ import numpy as np
 import torch
 from ..zoo import build_model
 from .model import load_ghn, load_params
-from .train import GHNTrainConfig, load_stories, token_streams, windows, lm_batch, val_windows
-from ..utils import UserError, check_ranges
+from .train import GHNTrainConfig, load_stories, token_streams, windows, lm_batch, val_windows, single_device_fabric
+from ..utils import UserError, check_ranges, DeviceConfig
 
 # %% auto #0
 __all__ = ['gpt2_init', 'finetune_curve', 'evaluate_starts', 'summarize', 'format_table']
 
 # %% ../../nbs/ghn/03_eval.ipynb #7d5f34be
 def _val_loss(model, model_type: str, vb: torch.Tensor, mask_id: int) -> float:
-    "Mean loss over fixed validation batches (eval mode, fixed masks)."
-    model.eval(); g = torch.Generator().manual_seed(0)
-    with torch.no_grad(): ls = [model(*lm_batch(model_type, b, mask_id, generator=g))[1].item() for b in vb]
+    "Mean loss over fixed validation batches (eval mode, fixed masks drawn on the CPU, so the same on every device)."
+    model.eval(); g = torch.Generator().manual_seed(0); dev = next(model.parameters()).device
+    with torch.no_grad(): ls = [model(*(t.to(dev) for t in lm_batch(model_type, b, mask_id, generator=g)))[1].float().item() for b in vb]
     model.train(); return float(np.mean(ls))
 
 def gpt2_init(model, std: float = 0.02, seed: int = 0):
@@ -33,15 +33,20 @@ def gpt2_init(model, std: float = 0.02, seed: int = 0):
     return model
 
 def finetune_curve(model, meta: dict, train_ids, vb, mask_id: int, steps=(0, 10, 50), lr: float = 1e-3,
-                   text_batch: int = 8, seed: int = 0) -> dict:
+                   text_batch: int = 8, seed: int = 0,
+                   fabric=None, # a one-device `Fabric` (`single_device_fabric`) that places the model and sets the precision; default: the CPU in fp32
+                  ) -> dict:
     "Validation loss after each number of AdamW steps in `steps` (0 = the start itself)."
-    opt, rng, out, T = torch.optim.AdamW(model.parameters(), lr=lr), np.random.default_rng(seed), {}, vb.shape[-1]
+    fabric = fabric or single_device_fabric(DeviceConfig(accelerator="cpu"))
+    model, opt = fabric.setup(model, torch.optim.AdamW(model.parameters(), lr=lr))
+    rng, out, T = np.random.default_rng(seed), {}, vb.shape[-1]
     g = torch.Generator().manual_seed(seed)
     for s in range(max(steps) + 1):
         if s in steps: out[s] = _val_loss(model, meta["model_type"], vb, mask_id)
         if s == max(steps): break
-        loss = model(*lm_batch(meta["model_type"], windows(train_ids, text_batch, T, rng), mask_id, generator=g))[1]
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+        batch = lm_batch(meta["model_type"], windows(train_ids, text_batch, T, rng), mask_id, generator=g)
+        loss = model(*(t.to(fabric.device) for t in batch))[1]
+        opt.zero_grad(); fabric.backward(loss); fabric.clip_gradients(model, opt, max_norm=1.0); opt.step()
     return out
 
 def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/ghn", "graph-blind": "runs/ghn_blind"}
@@ -49,11 +54,13 @@ def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/gh
                     lr: float = 1e-3, # learning rate of the fine-tuning from each start
                     max_heldout: int | None = None, # only the first N held-out architectures (None = all)
                     seed: int = 0, # seeds the random starts and the fine-tuning batches
+                    device: DeviceConfig | dict | None = None, # where the GHNs predict and the starts train: accelerator and precision (one device; default auto, 32-true)
                    ) -> list:
     "Rows `{name, model_type, start, step, val_loss}` for random init and every GHN in `runs`, on the held-out architectures."
     if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in steps):
         raise UserError(f"steps={steps!r}: expected integers >= 0 such as 0,10,50")
     check_ranges(dict(lr=lr, max_heldout=max_heldout), dict(lr=">0", max_heldout=">=1"))
+    fabric = single_device_fabric(device, "evaluate_starts")   # an absent device is one line, before any work
     from tokenizers import Tokenizer
     if not runs: raise ValueError("runs is empty: give at least one {label: GHN run folder}")
     dirs = {k: Path(v) for k, v in runs.items()}
@@ -69,17 +76,17 @@ def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/gh
     train_ids, val_ids = token_streams(tok, load_stories(cfg.max_stories))
     vb = val_windows(val_ids, cfg)
     held = json.loads((first/"split.json").read_text())["heldout"][:max_heldout]
-    ghns = {k: load_ghn(d).eval() for k, d in dirs.items()}
+    ghns = {k: load_ghn(d, device=fabric.device).eval() for k, d in dirs.items()}
     rows = []
     for e in held:
         starts = {}
-        torch.manual_seed(seed); starts["random"] = build_model(e["model_type"], e["config"])
+        torch.manual_seed(seed); starts["random"] = build_model(e["model_type"], e["config"])   # built on the CPU: the same starts on every device
         starts["random (N(0,0.02))"] = gpt2_init(build_model(e["model_type"], e["config"]), seed=seed)
         for k, ghn in ghns.items():
-            with torch.no_grad(): p = ghn([build_model(e["model_type"], e["config"], device="meta")])[0]
+            with torch.no_grad(), fabric.autocast(): p = ghn([build_model(e["model_type"], e["config"], device="meta")])[0]
             starts[k] = load_params(build_model(e["model_type"], e["config"]), p)
         for k, m in starts.items():
-            for s, v in finetune_curve(m, e, train_ids, vb, mask_id, steps, lr, cfg.text_batch, seed).items():
+            for s, v in finetune_curve(m, e, train_ids, vb, mask_id, steps, lr, cfg.text_batch, seed, fabric).items():
                 rows.append(dict(name=e["name"], model_type=e["model_type"], start=k, step=s, val_loss=v))
     return rows
 

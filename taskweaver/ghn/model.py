@@ -94,8 +94,9 @@ class GHN(Pretrained, nn.Module):
         deg_in = torch.zeros(n, device=dev).index_add_(0, dst, torch.ones(len(dst), device=dev)).clamp(min=1)[:, None]
         deg_out = torch.zeros(n, device=dev).index_add_(0, src, torch.ones(len(src), device=dev)).clamp(min=1)[:, None]
         for _ in range(self.cfg.rounds):
-            fwd = torch.zeros_like(h).index_add_(0, dst, self.msg_f(h)[src]) / deg_in    # messages along the data flow
-            bwd = torch.zeros_like(h).index_add_(0, src, self.msg_b(h)[dst]) / deg_out   # and against it
+            mf, mb = self.msg_f(h), self.msg_b(h)   # in the autocast dtype under mixed precision
+            fwd = torch.zeros_like(mf).index_add_(0, dst, mf[src]) / deg_in    # messages along the data flow
+            bwd = torch.zeros_like(mb).index_add_(0, src, mb[dst]) / deg_out   # and against it
             h = self.gru(torch.cat([fwd, bwd], 1), h)
         return self.norm(h)
 
@@ -117,7 +118,15 @@ class GHN(Pretrained, nn.Module):
     def from_artifact(cls, config: dict, tensors: dict, folder, device: str = "cpu") -> "GHN":
         "Rebuild a saved GHN (`from_pretrained` calls this)."
         ghn = cls(GHNConfig.from_dict(config)); ghn.load_state_dict(tensors)
-        return ghn.to(device)
+        return _to_device(ghn, device)
+
+def _to_device(module: nn.Module, device) -> nn.Module:
+    "Move `module` to `device`; a device this machine lacks is one line (`taskweaver.train.check_accelerator`), not torch's assertion."
+    kind = torch.device(device).type
+    if kind not in ("cpu", "meta"):
+        from taskweaver.train import check_accelerator
+        check_accelerator(kind)
+    return module.to(device)
 
 # %% ../../nbs/ghn/01_model.ipynb #dfc65bcb
 def functional_forward(model: nn.Module, params: dict, idx, targets=None):
@@ -143,5 +152,5 @@ def load_ghn(path: str | Path, # a folder (e.g. a `ghn train` run) or a hub id
     p = Path(path)
     if (p/"ghn.safetensors").exists() and not (p/"config.json").exists():
         ghn = GHN(GHNConfig.from_dict(json.loads((p/"ghn_config.json").read_text())))
-        ghn.load_state_dict(read_safetensors(p/"ghn.safetensors")[0]); return ghn.to(device)
+        ghn.load_state_dict(read_safetensors(p/"ghn.safetensors")[0]); return _to_device(ghn, device)
     return GHN.from_pretrained(path, device=device)

@@ -9,15 +9,17 @@ from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
-from ..utils import strict_from_dict, atomic_write, atomic_write_json, check_ranges, DeviceConfig
+from ..utils import strict_from_dict, atomic_write, atomic_write_json, check_ranges, DeviceConfig, UserError
 from ..runs import open_run, check_run
-from ..train import TrainConfig, FabricTrainer
-from ..zoo import ModelConfigGenerator, MODEL_TYPES, build_model
+from ..train import TrainConfig, FabricTrainer, check_accelerator, lr_at, NonFiniteLossError
+from ..zoo import ModelConfigGenerator, MODEL_TYPES, build_model, RecurrentLM, TransformerLM, GPTEncoder
+from torch import nn
 from .model import GHN, GHNConfig, functional_forward, load_params, save_ghn, load_ghn
 
 # %% auto #0
 __all__ = ['SPECIALS', 'load_stories', 'train_tokenizer', 'token_streams', 'windows', 'lm_batch', 'GHNTrainConfig', 'arch_key',
-           'zoo_split', 'GHNSteps', 'collate_steps', 'predicted_losses', 'val_windows', 'train_ghn']
+           'zoo_split', 'GHNSteps', 'collate_steps', 'predicted_losses', 'val_windows', 'train_ghn',
+           'single_device_fabric', 'GHNTrainer']
 
 # %% ../../nbs/ghn/02_train.ipynb #3995308f
 SPECIALS = ["<|endoftext|>", "[PAD]", "[MASK]"]
@@ -51,7 +53,8 @@ def lm_batch(model_type: str, chunk: torch.Tensor, # (B, T+1) token windows
     "`(inputs, targets)`: masked-LM for `gpt_encoder` (targets -100 where unmasked), next-token otherwise."
     if model_type != "gpt_encoder": return chunk[:, :-1], chunk[:, 1:]
     x = chunk[:, :-1]
-    m = torch.rand(x.shape, generator=generator) < p_mask
+    dev = generator.device if generator is not None else x.device   # a seeded CPU generator gives the same masks on every device
+    m = (torch.rand(x.shape, generator=generator, device=dev) < p_mask).to(x.device)
     m[:, 0] |= ~m.any(1)   # at least one masked position per row
     return x.masked_fill(m, mask_id), x.masked_fill(~m, -100)
 
@@ -75,7 +78,7 @@ class GHNTrainConfig:
     graph: bool = True                # False = graph-blind baseline (same decoder, shapes only)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=300, learning_rate=5e-3, warmup_steps=20, eval_every=100,
                                                                   ckpt_every=50, log_every=10))   # the engine's schedule; train.seed also seeds the zoo split and sampling
-    device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where it trains (the zoo models' batches are built on the CPU)
+    device: DeviceConfig = field(default_factory=DeviceConfig)   # where it trains (accelerator, precision such as bf16-mixed): the GHN, the graphs' tensors, the predicted parameters and the token windows
     @classmethod
     def from_dict(cls, d: dict):
         "Build from a dict, naming unknown keys."
@@ -124,9 +127,10 @@ def collate_steps(rows: list) -> dict:
     return dict(metas=[r["meta"] for r in rows], tokens=torch.stack([r["tokens"] for r in rows]))
 
 def predicted_losses(ghn, metas: list, tokens: torch.Tensor, mask_id: int, train: bool = True, generator=None) -> torch.Tensor:
-    "LM loss of every model in `metas` run with GHN-predicted parameters on its windows `tokens[k]`."
+    "LM loss of every model in `metas` run with GHN-predicted parameters on its windows `tokens[k]` (on the GHN's device)."
     models = [build_model(e["model_type"], e["config"], device="meta").train(train) for e in metas]
     preds = ghn(models)
+    tokens = tokens.to(next(ghn.parameters()).device)
     return torch.stack([functional_forward(m, p, *lm_batch(e["model_type"], t, mask_id, generator=generator))[1]
                         for m, p, e, t in zip(models, preds, metas, tokens)])
 
@@ -140,6 +144,7 @@ def train_ghn(cfg: GHNTrainConfig, on_step_end=None,
              ) -> dict:
     "Train a GHN (or the graph-blind baseline) and write it into the run folder (`config.json` + `model.safetensors`, so `GHN.from_pretrained(output_dir)` loads it), `tokenizer.json`, `split.json`, checkpoints and TensorBoard logs."
     check_run(cfg.output_dir, "ghn", cfg.to_dict(), resume, overwrite)   # refuse a taken folder before any work
+    check_accelerator(cfg.device.accelerator)                            # and a device this machine lacks
     texts = load_stories(cfg.max_stories)
     tok = train_tokenizer(texts, cfg.vocab_size)
     with open_run(cfg.output_dir, "ghn", cfg.to_dict(), resume=resume, overwrite=overwrite) as run:
@@ -157,13 +162,76 @@ def _train_ghn(cfg: GHNTrainConfig, texts, tok, on_step_end, resume: bool) -> di
     ghn = GHN(cfg.ghn_config())
     data = GHNSteps(train_cs, train_ids, cfg.train.max_steps * cfg.models_per_step, cfg.text_batch, cfg.seq_len, cfg.train.seed)
     vw = val_windows(val_ids, cfg, n=1)[0]
-    def step_fn(model, batch): return predicted_losses(model, batch["metas"], batch["tokens"], mask_id).mean()
+    trainer = FabricTrainer(cfg.train.resolved(output_dir=str(out)), cfg.device)
+    amp = trainer.fabric.autocast   # the precision covers the zoo models run with predicted parameters too, not only the GHN's forward
+    def step_fn(model, batch):
+        with amp(): return predicted_losses(model, batch["metas"], batch["tokens"], mask_id).float().mean()
     def eval_fn(model):
         g = torch.Generator().manual_seed(0)
-        return {"val_loss": predicted_losses(model, held, vw.expand(len(held), *vw.shape), mask_id, train=False, generator=g).mean().item()}
-    res = FabricTrainer(cfg.train.resolved(output_dir=str(out)), cfg.device).fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
-                                eval_fn=eval_fn, on_step_end=on_step_end, resume=resume)
+        with amp(): return {"val_loss": predicted_losses(model, held, vw.expand(len(held), *vw.shape), mask_id, train=False, generator=g).float().mean().item()}
+    res = trainer.fit(ghn, data, collate_fn=collate_steps, batch_size=cfg.models_per_step, step_fn=step_fn,
+                      eval_fn=eval_fn, on_step_end=on_step_end, resume=resume)
     save_ghn(ghn, out)
     res.update(ghn=str(out/"model.safetensors"), ghn_params=sum(p.numel() for p in ghn.parameters()), heldout=[h["name"] for h in held])
     atomic_write_json(out/"train_result.json", res, default=str)
     return res
+
+# %% ../../nbs/ghn/02_train.ipynb #f54f214d
+def _zoo_type(model: nn.Module) -> str:
+    "The zoo family of an instantiated model."
+    if isinstance(model, RecurrentLM): return model.cell
+    if isinstance(model, TransformerLM): return "gpt_encoder" if isinstance(model, GPTEncoder) else "mini_gpt"
+    raise TypeError(f"expected a zoo model (RecurrentLM, GPTEncoder, MiniGPT), not {type(model).__name__}")
+
+def single_device_fabric(device: DeviceConfig | dict | None = None, # a device section: accelerator and precision (devices and num_nodes 1)
+                         who: str = "this", # named in the error
+                        ):
+    "A Lightning `Fabric` on one device from a device section; an absent device, or more than one, is one line."
+    d = DeviceConfig() if device is None else strict_from_dict(DeviceConfig, device) if isinstance(device, dict) else device
+    check_accelerator(d.accelerator)
+    if str(d.devices) != "1" or d.num_nodes != 1:
+        raise UserError(f"{who} runs on one device: devices={d.devices!r}, num_nodes={d.num_nodes}; set both to 1")
+    from lightning.fabric import Fabric
+    return Fabric(accelerator=d.accelerator, devices=1, precision=d.precision)
+
+class GHNTrainer:
+    "The seed's integration loop: `train_step(model, metadata)` trains the GHN one step on one zoo model and returns its loss."
+    def __init__(self, cfg: GHNTrainConfig | None = None, # data, GHN size, the train section (learning rate, schedule, clip, seed) and the device section
+                 ghn: GHN | None = None, # continue training this GHN (default: a new one of cfg's size)
+                ):
+        self.cfg = cfg = cfg or GHNTrainConfig()
+        self.fabric = single_device_fabric(cfg.device, "GHNTrainer (train_ghn trains on several)")
+        texts = load_stories(cfg.max_stories)
+        self.tokenizer = train_tokenizer(texts, cfg.vocab_size)
+        self.train_ids, _ = token_streams(self.tokenizer, texts)
+        self.mask_id = self.tokenizer.token_to_id("[MASK]")
+        torch.manual_seed(cfg.train.seed)
+        self.ghn = ghn if ghn is not None else GHN(cfg.ghn_config())
+        opt = torch.optim.AdamW(self.ghn.parameters(), lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay)
+        self.module, self.optimizer = self.fabric.setup(self.ghn, opt)
+        self.rng, self.step = np.random.default_rng(cfg.train.seed), 0
+        self.sched = cfg.train if cfg.train.max_steps else replace(cfg.train, lr_schedule="constant")   # no length: warmup, then constant
+
+    def train_step(self, model: nn.Module, # a zoo model on any device ("meta" too): only its structure is used
+                   metadata: dict | None = None, # its metadata (the family is read from the model when absent)
+                  ) -> float:
+        "One optimizer step of the GHN on `model`'s LM loss under predicted parameters; returns that loss."
+        mt = metadata["model_type"] if metadata else _zoo_type(model)
+        V = self.tokenizer.get_vocab_size()
+        if model.lm_head.out_features < V:
+            raise UserError(f"the model's vocabulary ({model.lm_head.out_features}) is smaller than the GHN tokenizer's ({V}); "
+                            f"build zoo models with vocab_size >= {V}")
+        T = min(self.cfg.seq_len, model.max_seq_len)
+        chunk = windows(self.train_ids, self.cfg.text_batch, T + 1, self.rng).to(self.fabric.device)
+        for g in self.optimizer.param_groups: g["lr"] = lr_at(self.step, self.sched)
+        self.module.train()
+        with self.fabric.autocast():
+            loss = functional_forward(model, self.module([model])[0], *lm_batch(mt, chunk, self.mask_id))[1].float()
+        if not torch.isfinite(loss):
+            what = metadata["name"] if metadata and "name" in metadata else type(model).__name__
+            raise NonFiniteLossError(f"loss became {loss.item()} at step {self.step + 1} on {what}; lower train.learning_rate")
+        self.fabric.backward(loss)
+        if self.cfg.train.grad_clip: self.fabric.clip_gradients(self.module, self.optimizer, max_norm=self.cfg.train.grad_clip)
+        self.optimizer.step(); self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return loss.item()

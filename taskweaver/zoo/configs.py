@@ -168,8 +168,12 @@ class ModelConfigGenerator:
             if s not in self.ranges: raise ValueError(f"ranges must have 'reasonable' and 'full' sets; got {list(self.ranges)}")
 
     def family(self, model_type: str, full: bool = False) -> ConfigSet:
-        "All configs of one family (reasonable or full ranges)."
-        r = self.ranges["full" if full else "reasonable"][family_kind(model_type)]
+        "All configs of one family: its kind's ranges (`recurrent`, `transformer`), updated by a per-family entry (e.g. `rnn`) when there is one."
+        name = "full" if full else "reasonable"
+        sets, kind = self.ranges[name], family_kind(model_type)
+        bad = [k for k in sets if k not in ("recurrent", "transformer") + MODEL_TYPES]
+        if bad: raise ValueError(f"ranges[{name!r}]: unknown key(s) {bad}; allowed are recurrent, transformer, {', '.join(MODEL_TYPES)}")
+        r = {**sets[kind], **sets.get(model_type, {})}
         return ConfigSet([FamilySpace(model_type, r, self.vocab_size, self.max_seq_len)])
     def generate_rnn_configs(self, full: bool = False) -> ConfigSet: "tanh RNN configs."; return self.family("rnn", full)
     def generate_lstm_configs(self, full: bool = False) -> ConfigSet: "LSTM configs."; return self.family("lstm", full)
