@@ -228,8 +228,7 @@ def from_artifact(cls: TaskWeaver, config: dict, tensors: dict, folder, device=N
                   model_name: str | None = None, # another base LM than the saved one (same shapes)
                   base_model=None, tokenizer=None, encoder=None): # or an already loaded base LM / tokenizer / text encoder
     "Rebuild a saved TaskWeaver around its base LM and check every target module has the shapes it was trained for."
-    if device is not None and torch.device(device).type not in ("cpu", "meta"):   # an absent GPU is one line, before the base LM loads
-        from taskweaver.train import check_accelerator; check_accelerator(torch.device(device).type)
+    if device is not None: device = check_device(device)   # an absent GPU is one line, before the base LM loads
     cfg = dict(config); cfg.pop("base_model_name_or_path", None)
     saved_shapes = cfg.pop("module_shapes", {})
     if model_name is not None: cfg["model_name"] = model_name

@@ -53,7 +53,7 @@ def test_basic_usage_cuda():
     "`device=\"cuda\"` as written: on a machine without CUDA, one line before any model is built; with CUDA, models on the GPU."
     code = adapt(BASIC, IMPORT, TWO_BATCHES)
     if not torch.cuda.is_available():
-        with pytest.raises(UserError, match=r"accelerator='cuda': torch .* sees no CUDA GPU on this machine"): run(code, itertools=itertools)
+        with pytest.raises(UserError, match=r"device='cuda': torch .* sees no CUDA GPU on this machine"): run(code, itertools=itertools)
         return
     # with a GPU the seed's own sizes are too large to build quickly: the smallest configs only (a documented knob)
     ns = run(adapt(code, ("    seed=42\n)", "    seed=42, max_params=5_000_000\n)")), itertools=itertools)

@@ -121,12 +121,9 @@ class GHN(Pretrained, nn.Module):
         return _to_device(ghn, device)
 
 def _to_device(module: nn.Module, device) -> nn.Module:
-    "Move `module` to `device`; a device this machine lacks is one line (`taskweaver.train.check_accelerator`), not torch's assertion."
-    kind = torch.device(device).type
-    if kind not in ("cpu", "meta"):
-        from taskweaver.train import check_accelerator
-        check_accelerator(kind)
-    return module.to(device)
+    "Move `module` to `device`; a device this machine lacks is one line (`taskweaver.utils.check_device`), not torch's assertion."
+    from taskweaver.utils import check_device
+    return module.to(check_device(device))
 
 # %% ../../nbs/ghn/01_model.ipynb #dfc65bcb
 def functional_forward(model: nn.Module, params: dict, idx, targets=None):

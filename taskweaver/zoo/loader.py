@@ -20,10 +20,8 @@ class ModelDataset(Dataset):
                  device: str = "cpu", # where models are built ("meta" = no memory)
                  max_params: int | None = None, # refuse to build anything larger (memory guard)
                 ):
-        kind = torch.device(device).type
-        if kind not in ("cpu", "meta"):   # a missing GPU is one line now, not torch's assertion inside the first batch
-            from taskweaver.train import check_accelerator
-            check_accelerator(kind)
+        from taskweaver.utils import check_device
+        check_device(device)   # a missing GPU is one line now, not torch's assertion inside the first batch
         self.configs, self.device, self.max_params = configs, device, max_params
     def __len__(self) -> int: return len(self.configs)
     def __getitem__(self, i: int):
