@@ -41,6 +41,7 @@ def _wann_args(p):
     b.add_argument("--no-baseline", action="store_true", help="skip the gradient-trained baseline")
     add_run_flags(b, "--output_dir", "continue the search in --output_dir (same settings; --generations may grow)")
     b.add_argument("--demo-config", action="store_true", help="print the presets as YAML, write demo_config.yaml and exit")
+    b.add_argument("--show-config", action="store_true", help="print each task's resolved config (preset < --config < flags) as YAML and exit; nothing is written")
     b.add_argument("--quiet", action="store_true")
     def run(a):
         import yaml
@@ -57,6 +58,9 @@ def _wann_args(p):
         if a.task == "demo": a.preset = "debug"
         try: cfgs = {t: _config_for(t, a) for t in tasks}
         except (ValueError, FileNotFoundError) as e: print(f"taskweaver wann benchmark: error: {e}", file=sys.stderr); return 2
+        if a.show_config: print(yaml.safe_dump({t: c.to_dict() for t, c in cfgs.items()}, sort_keys=False)); return 0
+        from taskweaver.wann.evaluate import eval_device
+        for cfg in cfgs.values(): eval_device(cfg.device)   # an absent device is one line before any task runs
         summaries = {}
         for t, cfg in cfgs.items():
             r = run_wann(cfg, out/t if len(tasks) > 1 else out, baseline=not a.no_baseline, resume=a.resume, overwrite=a.overwrite, verbose=not a.quiet)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from .config import WEIGHT_SAMPLES, ModelConfig, BaselineConfig, MUTATIONS
 from .genome import TransformerGenome, validate_genome
 from .model import SharedWeightTransformer
-from .evaluate import SharedWeightEvaluator, collect_examples
+from .evaluate import SharedWeightEvaluator, collect_examples, precision_dtypes, autocast
 
 # %% auto #0
 __all__ = ['drop_layer', 'drop_head', 'StandardTransformer', 'evaluate_standard', 'train_gradient_baseline', 'plot_sensitivity',
@@ -46,8 +46,8 @@ class StandardTransformer(nn.Module):
     def forward(self, input_ids, attention_mask=None, labels=None):
         B, T = input_ids.shape
         am = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
-        h = self.tok(input_ids) + self.pos(torch.arange(T))
-        causal = nn.Transformer.generate_square_subsequent_mask(T) if self.task_type == "generation" else None
+        h = self.tok(input_ids) + self.pos(torch.arange(T, device=input_ids.device))
+        causal = torch.ones(T, T, dtype=torch.bool, device=input_ids.device).triu(1) if self.task_type == "generation" else None   # True = hidden, like the padding mask
         h = self.norm(self.enc(h, mask=causal, src_key_padding_mask=~am, is_causal=causal is not None))
         if self.task_type == "generation":
             logits = self.head(h)
@@ -59,12 +59,15 @@ class StandardTransformer(nn.Module):
         return dict(loss=loss, logits=logits)
 
 @torch.no_grad()
-def evaluate_standard(model: nn.Module, data, batch_size: int = 128) -> dict:
-    "Accuracy (classification) or next-token accuracy and perplexity (generation) of a standard model."
+def evaluate_standard(model: nn.Module, data, batch_size: int = 128,
+                      precision: str = "32-true", # a Lightning precision name: "*-mixed" runs the forward pass under autocast
+                     ) -> dict:
+    "Accuracy (classification) or next-token accuracy and perplexity (generation) of a standard model, on the model's device."
     d = collect_examples(data); model.eval(); correct = count = 0; nll = 0.0
+    dev, amp = next(model.parameters()).device, precision_dtypes(precision)[0]
     for s in range(0, len(d["input_ids"]), batch_size):
-        b = {k: v[s:s+batch_size] for k, v in d.items()}
-        out = model(**b)
+        b = {k: v[s:s+batch_size].to(dev) for k, v in d.items()}
+        with autocast(dev, amp): out = model(**b)
         if model.task_type == "classification":
             correct += int((out["logits"].argmax(-1) == b["labels"]).sum()); n = len(b["labels"])
         else:
@@ -88,8 +91,9 @@ def train_gradient_baseline(train_loader, test_loader, task_type: str, model_con
     tc = cfg.resolved(output_dir=str(output_dir), warmup_steps=min(cfg.warmup_steps, cfg.max_steps // 10), ckpt_every=cfg.ckpt_every or cfg.max_steps, seed=seed)
     coll = lambda rows: {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
     t0 = time.time()
-    FabricTrainer(tc, device or DeviceConfig("cpu")).fit(model, ds, collate_fn=coll, batch_size=cfg.batch_size, resume=False)
-    r = evaluate_standard(model, test_loader); r.update(train_seconds=round(time.time() - t0, 1), max_steps=cfg.max_steps)
+    device = device or DeviceConfig("cpu")
+    FabricTrainer(tc, device).fit(model, ds, collate_fn=coll, batch_size=cfg.batch_size, resume=False)   # Fabric moves the model to the device
+    r = evaluate_standard(model, test_loader, precision=device.precision); r.update(train_seconds=round(time.time() - t0, 1), max_steps=cfg.max_steps)
     return model, r
 
 # %% ../../nbs/wann/36_benchmark.ipynb #9093dcc0
@@ -151,9 +155,10 @@ class WannBenchmarkSuite:
         self.weight_range, self.num_samples = weight_range, num_sensitivity_samples
 
     def ablation_study(self, model: SharedWeightTransformer, genome: TransformerGenome | None, test_loader, task_type: str | None = None) -> dict:
-        "Loss and performance with each layer and each head dropped, against the full model."
+        "Loss and performance with each layer and each head dropped, against the full model (variants built as `model` was: layer norm, device, dtype)."
         genome = genome or model.genome; task_type = task_type or model.task_type
-        ev = lambda g: self.evaluator.evaluate(self.evaluator.instantiate_from_genome(g, task_type), test_loader)
+        like = lambda g: SharedWeightTransformer(g, task_type, model.layer_norm).to(model.emb.device, model.emb.dtype)   # built as `model` was
+        ev = lambda g: self.evaluator.evaluate(like(g), test_loader)
         full = ev(genome); rows = []
         for i, l in enumerate(genome.layers):
             variants = [(f"layer {i+1}", drop_layer(genome, i))] + [(f"layer {i+1} head {h+1}", drop_head(genome, i, h)) for h in range(l.num_heads)]
@@ -172,7 +177,7 @@ class WannBenchmarkSuite:
                 r = self.evaluator.evaluate(m, test_loader)
                 rows.append(dict(name=name, kind="shared-weight", mean=r["mean"], max=r["max"], connections=r["connections"], trained_parameters=0))
             else:
-                r = evaluate_standard(m, test_loader)
+                r = evaluate_standard(m, test_loader, precision=self.evaluator.device.precision)
                 rows.append(dict(name=name, kind="gradient-trained", mean=r["accuracy"], max=r["accuracy"], connections=None, trained_parameters=r["parameters"]))
         return rows
 
@@ -182,7 +187,9 @@ class WannBenchmarkSuite:
                                 baseline: tuple | None = None, # (model, name) of a trained standard model to compare with
                                ) -> dict:
         "Everything at once; writes report.json, report.md and figures into `output_dir`."
-        task_type = task_type or model.task_type; out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
+        if task_type is not None and task_type != model.task_type:
+            raise ValueError(f"task_type={task_type!r}, but the model was built for {model.task_type}; leave task_type out or benchmark a {task_type} model")
+        task_type = model.task_type; out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
         ev = self.evaluator; t0 = time.time()
         res = dict(task_type=task_type, genome=(genome or model.genome).describe(), connections=model.genome.num_connections())
         res["weight_samples"] = ev.evaluate(model, test_loader)

@@ -15,7 +15,7 @@ from ..utils import strict_from_dict, check_ranges, UserError, Registry, merge_s
 
 # %% auto #0
 __all__ = ['MUTATIONS', 'WEIGHT_SAMPLES', 'PRESETS', 'ActivationType', 'ActivationRegistry', 'EvolutionConfig', 'ModelConfig',
-           'DataConfig', 'BaselineConfig', 'WannConfig', 'load_config']
+           'DataConfig', 'BaselineConfig', 'WannConfig', 'owner_config', 'load_config']
 
 # %% ../../nbs/wann/30_config.ipynb #a61eaa51
 class ActivationType(str, Enum):
@@ -143,10 +143,11 @@ class WannConfig:
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     data: DataConfig = field(default_factory=DataConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
-    device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where the gradient baseline trains (the search runs on the CPU)
+    device: DeviceConfig = field(default_factory=lambda: DeviceConfig(accelerator="cpu"))   # where genomes are scored (first device, its precision) and the gradient baseline trains
     def __post_init__(self):
         if self.task_type not in ("classification", "generation"):
             raise ValueError(f"task_type={self.task_type!r}: allowed are 'classification', 'generation'")
+        self.evolution._owner = self   # so that EvolutionEngine(config.evolution, ...) also reads task_type, model and device (not a field: never saved)
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict):
@@ -164,6 +165,10 @@ class WannConfig:
         elif path.suffix == ".json": atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
         else: raise UserError(f"{path}: unsupported suffix {path.suffix!r}; allowed are .yaml, .yml, .json")
         return path
+
+def owner_config(section) -> "WannConfig | None":
+    "The `WannConfig` whose `evolution` section this is (None for a section built on its own): how the seed's `EvolutionEngine(config.evolution, evaluator)` finds the rest of the config."
+    return getattr(section, "_owner", None)
 
 PRESETS: dict = {
     "debug": dict(task_type="classification",

@@ -4,17 +4,19 @@
 
 # %% ../../nbs/wann/34_evaluate.ipynb #55480df2
 from __future__ import annotations
-import math, multiprocessing as mp, os, time
+import contextlib, math, multiprocessing as mp, os, time
 from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import torch
 import torch.nn.functional as F
+from ..utils import DeviceConfig, UserError
 from .config import WEIGHT_SAMPLES
 from .genome import TransformerGenome
 from .model import SharedWeightTransformer
 
 # %% auto #0
-__all__ = ['collect_examples', 'score_model', 'SharedWeightEvaluator']
+__all__ = ['PRECISIONS', 'collect_examples', 'precision_dtypes', 'eval_device', 'autocast', 'score_model',
+           'SharedWeightEvaluator']
 
 # %% ../../nbs/wann/34_evaluate.ipynb #3669a884
 def collect_examples(data, # DataLoader, TokenDataset, or dict of tensors
@@ -32,24 +34,59 @@ def collect_examples(data, # DataLoader, TokenDataset, or dict of tensors
     if not d or len(d["input_ids"]) == 0: raise ValueError("the dataset is empty: no examples to evaluate on")
     return {k: v[:max_examples] for k, v in d.items()} if max_examples else d
 
+# %% ../../nbs/wann/34_evaluate.ipynb #28ce8541
+# Lightning's precision names (and Fabric's short forms) -> (autocast dtype, model dtype): what Fabric's precision plugins do, for inference
+PRECISIONS: dict = {"32-true": (None, torch.float32), "32": (None, torch.float32), "64-true": (None, torch.float64), "64": (None, torch.float64),
+                    "bf16-mixed": (torch.bfloat16, torch.float32), "bf16": (torch.bfloat16, torch.float32),
+                    "16-mixed": (torch.float16, torch.float32), "16": (torch.float16, torch.float32),
+                    "bf16-true": (None, torch.bfloat16), "16-true": (None, torch.float16)}
+
+def precision_dtypes(precision: str, # a Lightning precision name, e.g. "32-true", "bf16-mixed", "bf16-true"
+                    ) -> tuple:
+    "`(autocast dtype or None, model dtype)` of a precision name; an unknown name is one line."
+    if str(precision) not in PRECISIONS: raise UserError(f"precision={precision!r}: allowed for WANN evaluation are {', '.join(PRECISIONS)}")
+    return PRECISIONS[str(precision)]
+
+def eval_device(device: DeviceConfig | str | None = None, # a `device` section, or an accelerator name (None: the CPU in fp32)
+               ) -> tuple:
+    "`(torch.device, autocast dtype or None, model dtype)` for scoring: the section's first device and its precision; an absent device is one line."
+    d = DeviceConfig(accelerator=device) if isinstance(device, str) else device or DeviceConfig("cpu")
+    a, dtypes = str(d.accelerator).lower(), precision_dtypes(d.precision)
+    if a != "cpu":
+        from taskweaver.train import check_accelerator   # imported here: lightning is slow to import, and the CPU is always there
+        check_accelerator(a)
+    if a == "tpu": raise UserError("accelerator='tpu': WANN evaluation runs on cpu, cuda (gpu), mps or auto")
+    if a == "auto": a = "cuda" if torch.cuda.is_available() else "mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu"
+    return (torch.device("cuda" if a == "gpu" else a), *dtypes)
+
+def autocast(device: torch.device, # where the computation runs
+             dtype: torch.dtype | None, # the autocast dtype (None: no autocast)
+            ):
+    "`torch.autocast` on `device`'s type in `dtype`, or a context that does nothing when `dtype` is None."
+    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+
 # %% ../../nbs/wann/34_evaluate.ipynb #7e127793
 @torch.no_grad()
 def score_model(model: SharedWeightTransformer, data: dict, weights: list, batch_size: int = 128,
-                return_logits: bool = False) -> dict:
-    "Per-weight performance of `model` on `data`, all weights in one forward pass per batch."
+                return_logits: bool = False,
+                precision: str = "32-true", # a Lightning precision name; "bf16-mixed"/"16-mixed" run the forward pass under autocast
+               ) -> dict:
+    "Per-weight performance of `model` on `data`, all weights in one forward pass per batch, on the model's device; sums in fp32."
+    dev, amp = model.emb.device, precision_dtypes(precision)[0]
     W, n = len(weights), len(data["input_ids"])
-    correct, nll, count, logits_all = torch.zeros(W), torch.zeros(W), 0, []
+    correct, nll, count, logits_all = torch.zeros(W, device=dev), torch.zeros(W, device=dev), 0, []
     for s in range(0, n, batch_size):
-        ids, am = data["input_ids"][s:s+batch_size], data["attention_mask"][s:s+batch_size]
-        out = model(ids, am, weights=weights)
+        ids, am = data["input_ids"][s:s+batch_size].to(dev), data["attention_mask"][s:s+batch_size].to(dev)
+        with autocast(dev, amp): out = model(ids, am, weights=weights)
+        lg = out.float()                                                    # argmax and cross-entropy in fp32 whatever the forward dtype
         if model.task_type == "classification":
-            y = data["labels"][s:s+batch_size]
-            correct += (out.argmax(-1) == y).float().sum(1)
-            nll += F.cross_entropy(out.reshape(-1, out.shape[-1]), y.repeat(W), reduction="none").view(W, -1).sum(1)
+            y = data["labels"][s:s+batch_size].to(dev)
+            correct += (lg.argmax(-1) == y).float().sum(1)
+            nll += F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.repeat(W), reduction="none").view(W, -1).sum(1)
             count += len(y)
         else:
             tgt, m = ids[:, 1:], am[:, 1:].bool()
-            lg = out[:, :, :-1]
+            lg = lg[:, :, :-1]
             correct += ((lg.argmax(-1) == tgt) & m).float().sum((1, 2))
             ce = F.cross_entropy(lg.reshape(-1, lg.shape[-1]), tgt.repeat(W, 1).reshape(-1), reduction="none").view(W, *tgt.shape)
             nll += (ce * m).sum((1, 2)); count += int(m.sum())
@@ -63,28 +100,60 @@ def score_model(model: SharedWeightTransformer, data: dict, weights: list, batch
 
 # %% ../../nbs/wann/34_evaluate.ipynb #805ef726
 class SharedWeightEvaluator:
-    "Builds models from genomes and scores them over the shared-weight samples."
-    def __init__(self, weight_samples: list | None = None, # default WANN's [-2, -1, -0.5, 0.5, 1, 2]
-                 batch_size: int = 128, layer_norm: bool = True, max_examples: int | None = None):
-        self.weight_samples = list(weight_samples or WEIGHT_SAMPLES)
-        self.batch_size, self.layer_norm, self.max_examples = batch_size, layer_norm, max_examples
+    "Builds models from genomes and scores them over the shared-weight samples, on the device and in the precision of a `device` section."
+    DEFAULTS = dict(weight_samples=WEIGHT_SAMPLES, batch_size=128, layer_norm=True, device=DeviceConfig("cpu"))   # what is not given nor set by an engine
+    def __init__(self, weight_samples: list | None = None, # None: the engine's evolution.weight_samples, else WANN's [-2, -1, -0.5, 0.5, 1, 2]
+                 batch_size: int | None = None, # rows per forward pass (None: the engine's evolution.eval_batch_size, else 128)
+                 layer_norm: bool | None = None, # parameter-free LayerNorm (None: the engine's model.layer_norm, else True)
+                 max_examples: int | None = None, # score at most this many rows
+                 device: DeviceConfig | str | None = None, # where models are built and scored (None: the engine's config's device section, else the CPU in fp32)
+                ):
+        if isinstance(device, str): device = DeviceConfig(accelerator=device)
+        if weight_samples is not None and len(weight_samples) == 0: raise ValueError("weight_samples is empty; give at least one shared weight, e.g. [-2, -1, -0.5, 0.5, 1, 2]")
+        self.given = {k: v for k, v in dict(weight_samples=weight_samples, batch_size=batch_size, layer_norm=layer_norm, device=device).items() if v is not None}
+        self.max_examples = max_examples
+        self._set(**{**self.DEFAULTS, "device": DeviceConfig("cpu"), **self.given})   # a fresh section: editing it changes no other evaluator
 
-    def instantiate_from_genome(self, genome: TransformerGenome, task_type: str = "classification", weight: float = 1.0) -> SharedWeightTransformer:
-        "The shared-weight model of `genome`."
-        return SharedWeightTransformer(genome, task_type=task_type, layer_norm=self.layer_norm, weight=weight)
+    def _set(self, weight_samples=None, batch_size=None, layer_norm=None, device=None):
+        if weight_samples is not None: self.weight_samples = [float(w) for w in weight_samples]
+        if batch_size is not None: self.batch_size = int(batch_size)
+        if layer_norm is not None: self.layer_norm = bool(layer_norm)
+        if device is not None: self.device = device; self.torch_device, self.autocast_dtype, self.dtype = eval_device(device)
+
+    def use_settings(self, source: str, # where the settings come from, for the error message
+                     **settings, # weight_samples, batch_size, layer_norm, device (None: nothing to say)
+                    ) -> SharedWeightEvaluator:
+        "Settings from a config: those not given to the constructor are taken; one given with another value is one error (batch_size excepted: it changes no result)."
+        for k, v in settings.items():
+            if k not in self.DEFAULTS: raise TypeError(f"use_settings: unknown setting {k!r}; allowed are {', '.join(self.DEFAULTS)}")
+            if v is None: continue
+            if k not in self.given: self._set(**{k: v})
+            elif k != "batch_size" and self.given[k] != v and not (k == "weight_samples" and [float(w) for w in v] == self.weight_samples):
+                raise UserError(f"SharedWeightEvaluator({k}={self.given[k]!r}) but {source} has {k}={v!r}; set it in one place, or give both the same value")
+        return self
+
+    def instantiate_from_genome(self, genome: TransformerGenome,
+                                task_type: str | None = None, # None: the genome's own task
+                                weight: float = 1.0, # the shared weight `model.generate` uses
+                               ) -> SharedWeightTransformer:
+        "The shared-weight model of `genome` for its task, on this evaluator's device (in its dtype for '-true' precisions)."
+        return SharedWeightTransformer(genome, task_type=task_type, layer_norm=self.layer_norm, weight=weight).to(self.torch_device, self.dtype)
 
     def _model(self, m, task_type):
-        return self.instantiate_from_genome(m, task_type or "classification") if isinstance(m, TransformerGenome) else m
+        if isinstance(m, TransformerGenome): return self.instantiate_from_genome(m, task_type)
+        if task_type is not None and task_type != m.task_type:
+            raise ValueError(f"task_type={task_type!r}, but the model was built for {m.task_type}; leave task_type out or build it for {task_type}")
+        return m
 
-    def evaluate(self, model, # a SharedWeightTransformer or a genome
+    def evaluate(self, model, # a SharedWeightTransformer (scored where it is) or a genome (built on this evaluator's device)
                  data, task_type: str | None = None, weight_samples: list | None = None) -> dict:
         "Per-weight performance, mean, max and (for genomes) the connection count."
         m = self._model(model, task_type)
-        r = score_model(m, collect_examples(data, self.max_examples), weight_samples or self.weight_samples, self.batch_size)
+        r = score_model(m, collect_examples(data, self.max_examples), weight_samples or self.weight_samples, self.batch_size, precision=self.device.precision)
         r["connections"] = m.genome.num_connections()
         return r
 
-    def evaluate_genome(self, genome: TransformerGenome, data, task_type: str = "classification") -> dict:
+    def evaluate_genome(self, genome: TransformerGenome, data, task_type: str | None = None) -> dict:
         "Evaluate and store the result in `genome.fitness`."
         genome.fitness = self.evaluate(genome, data, task_type); return genome.fitness
 
@@ -100,32 +169,31 @@ class SharedWeightEvaluator:
         "Accuracy of the average of the softmax outputs over the weight samples, against the single weights."
         m = self._model(model, task_type); ws = weight_samples or self.weight_samples
         d = collect_examples(dataloader, self.max_examples)
-        r = score_model(m, d, ws, self.batch_size, return_logits=True)
-        p = r.pop("logits").softmax(-1).mean(0)                         # [B, C] or [B, T, V]
-        if m.task_type == "classification": acc = float((p.argmax(-1) == d["labels"]).float().mean())
+        r = score_model(m, d, ws, self.batch_size, return_logits=True, precision=self.device.precision)
+        p = r.pop("logits").float().softmax(-1).mean(0)                 # [B, C] or [B, T, V], on the model's device
+        if m.task_type == "classification": acc = float((p.argmax(-1) == d["labels"].to(p.device)).float().mean())
         else:
-            msk = d["attention_mask"][:, 1:].bool()
-            acc = float(((p[:, :-1].argmax(-1) == d["input_ids"][:, 1:]) & msk).sum() / msk.sum())
+            ids, msk = d["input_ids"].to(p.device), d["attention_mask"][:, 1:].to(p.device).bool()
+            acc = float(((p[:, :-1].argmax(-1) == ids[:, 1:]) & msk).sum() / msk.sum())
         return dict(ensemble_accuracy=acc, individual_accuracies=r["performance"], weights=r["weights"], mean_individual=r["mean"],
                     best_individual=r["max"], ensemble_improvement=acc - r["mean"])
 
-    def evaluate_population(self, genomes: list, data, task_type: str = "classification",
-                            num_workers: int = 1, # >1: a pool of forked processes
+    def evaluate_population(self, genomes: list, data, task_type: str | None = None, # None: each genome's own task
+                            num_workers: int = 1, # >1: a pool of processes (forked on the CPU, spawned for a GPU)
                             ray_address: str | None = None, # evaluate on a Ray cluster at this address
                            ) -> list:
-        "Metrics of every genome (same order), in this process, in `num_workers` processes, or on Ray."
+        "Metrics of every genome (same order), in this process, in `num_workers` processes, or on Ray, each on this evaluator's device."
         d = collect_examples(data, self.max_examples)
-        args = (d, task_type, self.weight_samples, self.batch_size, self.layer_norm)
+        args = (d, task_type, self.weight_samples, self.batch_size, self.layer_norm, self.device)
         if ray_address: return _evaluate_on_ray(genomes, args, ray_address)
         if num_workers <= 1 or len(genomes) < 2:
             return [_score(g, *args) for g in genomes]
-        with ProcessPoolExecutor(max_workers=num_workers, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=args) as ex:
+        ctx = mp.get_context("fork" if self.torch_device.type == "cpu" else "spawn")   # CUDA does not survive a fork
+        with ProcessPoolExecutor(max_workers=num_workers, mp_context=ctx, initializer=_init_worker, initargs=args) as ex:
             return list(ex.map(_worker_score, genomes, chunksize=max(1, len(genomes) // (4 * num_workers))))
 
-def _score(genome, d, task_type, weights, batch_size, layer_norm) -> dict:
-    m = SharedWeightTransformer(genome, task_type=task_type, layer_norm=layer_norm)
-    r = score_model(m, d, weights, batch_size); r["connections"] = genome.num_connections()
-    return r
+def _score(genome, d, task_type, weights, batch_size, layer_norm, device) -> dict:
+    return SharedWeightEvaluator(weights, batch_size, layer_norm, device=device).evaluate(genome, d, task_type)
 
 _WORKER: dict = {}
 def _init_worker(*args):
@@ -137,5 +205,6 @@ def _evaluate_on_ray(genomes, args, address):
     except ImportError: raise ImportError(f"ray_address={address!r} needs the ray package (pip install ray, or taskweaver's `ray` extra)") from None
     ray.init(address=address, ignore_reinit_error=True)
     ref = ray.put(args)
-    remote = ray.remote(num_cpus=1)(lambda g, a: _score(g, *a))
+    gpu = str(args[-1].accelerator).lower() in ("cuda", "gpu")        # a GPU task must ask Ray for one, or it sees none
+    remote = ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)(lambda g, a: _score(g, *a))
     return ray.get([remote.remote(g, ref) for g in genomes])

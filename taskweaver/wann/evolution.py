@@ -4,7 +4,8 @@
 
 # %% ../../nbs/wann/35_evolution.ipynb #f78e1354
 from __future__ import annotations
-import json, time
+import json, time, warnings
+from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,10 +16,9 @@ from pymoo.core.mutation import Mutation
 from pymoo.core.problem import Problem
 from pymoo.core.sampling import Sampling
 from pymoo.operators.selection.tournament import TournamentSelection
-from .config import EvolutionConfig, ModelConfig
+from .config import EvolutionConfig, ModelConfig, owner_config
 from .genome import TransformerGenome, random_genome, mutate
-from dataclasses import asdict
-from ..utils import STEP_DELAY
+from ..utils import STEP_DELAY, DeviceConfig, UserError
 from .evaluate import SharedWeightEvaluator, collect_examples
 
 # %% auto #0
@@ -27,12 +27,12 @@ __all__ = ['GenomeSampling', 'CloneCrossover', 'GenomeMutation', 'GenomeDuplicat
 
 # %% ../../nbs/wann/35_evolution.ipynb #df812d73
 class GenomeSampling(Sampling):
-    "Fresh sparse genomes for the initial population."
-    def __init__(self, model_cfg: ModelConfig, num_outputs: int, seed: int = 0):
-        super().__init__(); self.model_cfg, self.num_outputs, self.rng = model_cfg, num_outputs, np.random.default_rng(seed)
+    "Fresh sparse genomes for the initial population, each made for `task_type`."
+    def __init__(self, model_cfg: ModelConfig, num_outputs: int, seed: int = 0, task_type: str | None = None):
+        super().__init__(); self.model_cfg, self.num_outputs, self.rng, self.task_type = model_cfg, num_outputs, np.random.default_rng(seed), task_type
     def _do(self, problem, n_samples, *args, **kwargs):
         X = np.empty((n_samples, 1), dtype=object)
-        for i in range(n_samples): X[i, 0] = random_genome(self.model_cfg, self.num_outputs, self.rng)
+        for i in range(n_samples): X[i, 0] = random_genome(self.model_cfg, self.num_outputs, self.rng, self.task_type)
         return X
 
 class CloneCrossover(Crossover):
@@ -78,23 +78,43 @@ def objectives(fitness: dict, pair: str) -> list:
     return [-fitness["mean"], fitness["connections"]] if pair == "mean_connections" else [-fitness["mean"], -fitness["max"]]
 
 class EvolutionEngine:
-    "Evolves genomes with NSGA-II (pymoo ask-and-tell); `evolve(dataloader, task_type)` returns the best genome."
+    "Evolves genomes with NSGA-II (pymoo ask-and-tell); `evolve(dataloader, task_type)` returns the best genome, made for that task."
     def __init__(self, config: EvolutionConfig, # population, generations, mutation, parallelism, checkpoints
                  evaluator: SharedWeightEvaluator | None = None, # default: one over config.weight_samples
-                 model_config: ModelConfig | None = None, # genome sizes (default: fitted to the data)
-                 verbose: bool = True):
-        self.config, self.model_config, self.verbose = config, model_config, verbose
-        self.evaluator = evaluator or SharedWeightEvaluator(config.weight_samples, batch_size=config.eval_batch_size)
-        self.evaluator.weight_samples = list(config.weight_samples)
-        self.history: list = []; self.cache: dict = {}; self.best_genome = None
+                 model_config: ModelConfig | None = None, # genome sizes, used as given (None: the config's model section, or defaults, fitted to the data)
+                 verbose: bool = True,
+                 device: DeviceConfig | None = None, # where genomes are scored (None: the config's device section, or the evaluator's own)
+                ):
+        owner = owner_config(config)   # config.evolution of a WannConfig knows its model and device sections, and its task
+        self.config, self.verbose, self.owner = config, verbose, owner
+        self.model_config, self._fitted = model_config, None   # _fitted: the model_config derived from data (the next search derives its own)
+        self.evaluator = evaluator or SharedWeightEvaluator()
+        mc = model_config or (owner.model if owner else None)
+        self.evaluator.use_settings("the engine's config" if owner else "the engine's evolution config", weight_samples=config.weight_samples,
+                                    batch_size=config.eval_batch_size, layer_norm=mc.layer_norm if mc else None,
+                                    device=device or (owner.device if owner else None))
+        self.history: list = []; self.cache: dict = {}; self.best_genome = None; self.task_type = None
 
     def _state_path(self): return Path(self.config.checkpoint_dir)/"evolution_state.safetensors" if self.config.checkpoint_dir else None
 
-    def _setup(self, num_outputs):
+    def _fit_model_config(self, dataloader, ids) -> ModelConfig:
+        "The model section for this data: the given one as is; else the config's (or the defaults) with the data's vocabulary and length."
+        if self.model_config is not None and self.model_config is not self._fitted: return self.model_config   # given (here, or engine.model_config = ...)
+        tok = getattr(getattr(dataloader, "dataset", None), "tokenizer", None)
+        V, T = (tok.vocab_size if tok else int(ids.max()) + 1), ids.shape[1]
+        base = self.owner.model if self.owner else ModelConfig()
+        moved = [f"model.{k}={old} -> {new}" for k, old, new in (("vocab_size", base.vocab_size, V), ("max_length", base.max_length, T)) if old != new]
+        if self.owner and moved:
+            warnings.warn(f"{', '.join(moved)}: the config's size gives way to the data's (a genome must fit its data); "
+                          f"the other model settings apply as set", stacklevel=3)
+        self._fitted = replace(base, vocab_size=V, max_length=T)
+        return self._fitted
+
+    def _setup(self, num_outputs, task_type=None):
         c = self.config; self.num_outputs = num_outputs
         self.mutation = GenomeMutation(self.model_config, c.mutation_weights, c.mutation_rate, c.seed)
         k = max(2, min(c.tournament_size, c.population_size))
-        self.algorithm = NSGA2(pop_size=c.population_size, sampling=GenomeSampling(self.model_config, num_outputs, c.seed),
+        self.algorithm = NSGA2(pop_size=c.population_size, sampling=GenomeSampling(self.model_config, num_outputs, c.seed, task_type),
                                selection=TournamentSelection(func_comp=binary_tournament if k == 2 else rank_crowding_tournament, pressure=k),
                                crossover=CloneCrossover(), mutation=self.mutation, eliminate_duplicates=GenomeDuplicates())
         self.problem = Problem(n_var=1, n_obj=2, vtype=object)
@@ -108,7 +128,7 @@ class EvolutionEngine:
         a, m = self.algorithm, self.mutation
         pop = [dict(genome=ind.X[0].to_dict(), F=ind.F, G=ind.G, H=ind.H, CV=ind.CV, data=dict(ind.data),
                     evaluated=sorted(ind.evaluated) if ind.evaluated is not None else None) for ind in a.pop]
-        state = dict(format="taskweaver-wann-evolution-1", num_outputs=self.num_outputs, generation=self.generation, n_iter=a.n_iter,
+        state = dict(format="taskweaver-wann-evolution-1", num_outputs=self.num_outputs, task_type=self.task_type, generation=self.generation, n_iter=a.n_iter,
                      population=pop, rng=dict(algorithm=a.random_state.bit_generator.state, engine=self.rng.bit_generator.state,
                                               mutation=m.rng.bit_generator.state, sampling=a.initialization.sampling.rng.bit_generator.state),
                      mutation=dict(rate=m.rate, counts=m.counts), history=self.history, cache=self.cache,
@@ -117,7 +137,8 @@ class EvolutionEngine:
         from taskweaver.utils import save_state
         return save_state(p, state)
 
-    def load_checkpoint(self) -> bool:
+    def load_checkpoint(self, task_type: str | None = None, # the task of the search that resumes: a state of another task is refused
+                       ) -> bool:
         "Restore the state of `save_checkpoint` (no code runs: safetensors + JSON); True when there was one."
         from pymoo.core.individual import Individual
         from pymoo.core.population import Population
@@ -130,12 +151,18 @@ class EvolutionEngine:
         if not p.exists(): return False
         s = load_state(p)
         if not isinstance(s, dict) or s.get("format") != "taskweaver-wann-evolution-1": raise UserError(f"{p}: not a WANN evolution state")
+        if task_type and s.get("task_type") not in (None, task_type):
+            raise UserError(f"{p} holds a {s['task_type']} search, not a {task_type} one; give another checkpoint_dir, or resume=False to start afresh")
+        fitted = self.model_config is self._fitted
         self.model_config = strict_from_dict(ModelConfig, s["model_config"])
-        self._setup(s["num_outputs"])
+        if fitted: self._fitted = self.model_config   # the search's sizes came from its data: a later new search fits its own
+        self.task_type = s.get("task_type") or task_type   # states written before issue 15 have no task
+        self._setup(s["num_outputs"], self.task_type)
         a, m = self.algorithm, self.mutation
         inds = []
         for r in s["population"]:
-            ind = Individual(X=np.array([TransformerGenome.from_dict(r["genome"])], dtype=object))
+            g = TransformerGenome.from_dict(r["genome"]); g.task_type = g.task_type or self.task_type
+            ind = Individual(X=np.array([g], dtype=object))
             ind._F, ind._G, ind._H, ind._CV = r["F"], r["G"], r["H"], r["CV"]
             ind.data.update(r["data"]); ind.evaluated = set(r["evaluated"]) if r["evaluated"] is not None else None
             inds.append(ind)
@@ -145,6 +172,7 @@ class EvolutionEngine:
         m.rate, m.counts = s["mutation"]["rate"], s["mutation"]["counts"]
         self.generation, self.history, self.cache = s["generation"], s["history"], s["cache"]
         self.best_genome = TransformerGenome.from_dict(s["best"]) if s["best"] is not None else None
+        if self.best_genome is not None: self.best_genome.task_type = self.best_genome.task_type or self.task_type
         return True
 
     def _sample(self, pool: dict) -> tuple:
@@ -164,26 +192,25 @@ class EvolutionEngine:
         return len(todo)
 
     def evolve(self, dataloader, # training data (DataLoader, dataset, or dict of tensors)
-               task_type: str = "classification", # classification | generation
+               task_type: str | None = None, # classification | generation (None: the config's task_type, else classification)
                resume: bool = True, # continue from checkpoint_dir/evolution_state.safetensors when it exists
                callback=None, # called as callback(engine, record) after every generation
               ) -> TransformerGenome:
-        "Run NSGA-II until `num_generations`; returns the genome with the best mean performance."
+        "Run NSGA-II until `num_generations`; returns the genome with the best mean performance. Each call without a checkpoint is a new search."
+        task_type = task_type or (self.owner.task_type if self.owner else "classification")
         if task_type not in ("classification", "generation"): raise ValueError(f"task_type={task_type!r}: allowed are 'classification', 'generation'")
         c = self.config
         pool = collect_examples(dataloader, None if c.resample_examples else c.eval_examples)
         data, ids = pool, pool["input_ids"]
-        if self.model_config is None:
-            tok = getattr(getattr(dataloader, "dataset", None), "tokenizer", None)
-            self.model_config = ModelConfig(vocab_size=tok.vocab_size if tok else int(ids.max()) + 1, max_length=ids.shape[1])
-        mc = self.model_config
+        self.model_config = mc = self._fit_model_config(dataloader, ids)   # afresh: an engine reused for other data fits that data
         if int(ids.max()) >= mc.vocab_size or ids.shape[1] > mc.max_length:
             raise ValueError(f"data has token ids up to {int(ids.max())} and {ids.shape[1]} tokens per example, but model_config has "
                              f"vocab_size={mc.vocab_size}, max_length={mc.max_length}")
         if task_type == "classification" and "labels" not in data: raise ValueError("classification data needs 'labels'")
         num_outputs = int(data["labels"].max()) + 1 if task_type == "classification" else mc.vocab_size
         num_outputs = max(num_outputs, getattr(getattr(dataloader, "dataset", None), "num_classes", 0) or 0)
-        if not (resume and self.load_checkpoint()): self._setup(num_outputs); self.history, self.cache = [], {}
+        if not (resume and self.load_checkpoint(task_type)):   # a new search: nothing of an earlier one (best genome, history, cache) carries over
+            self.task_type = task_type; self._setup(num_outputs, task_type); self.history, self.cache, self.best_genome = [], {}, None
         elif self.verbose: print(f"resumed from {self._state_path()} after generation {self.generation}")
         self.mutation.rate = self.history[-1]["mutation_rate"] if self.history else c.mutation_rate
         self.mutation.token_p = token_probabilities(pool, mc.vocab_size, getattr(c, "token_frequency_power", 0.5))

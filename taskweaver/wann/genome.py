@@ -10,7 +10,7 @@ import numpy as np
 from .config import ModelConfig, ActivationRegistry, ActivationType, MUTATIONS
 
 # %% auto #0
-__all__ = ['LayerGene', 'TransformerGenome', 'GenomeError', 'validate_genome', 'random_genome', 'add_connection',
+__all__ = ['LayerGene', 'TransformerGenome', 'genome_task', 'GenomeError', 'validate_genome', 'random_genome', 'add_connection',
            'remove_connection', 'reenable_connection', 'reassign_token', 'change_activation', 'add_node', 'remove_node',
            'add_head', 'remove_head', 'add_layer', 'remove_layer', 'toggle_skip', 'mutate']
 
@@ -38,6 +38,7 @@ class TransformerGenome:
     head_dim: int
     skips: list = field(default_factory=list)
     fitness: dict = field(default_factory=dict)
+    task_type: str | None = None        # what it was made for: "classification" (readout = classes) or "generation" (readout = vocabulary)
     def __post_init__(self):
         for l in self.layers: l._hd = self.head_dim
     @property
@@ -63,14 +64,15 @@ class TransformerGenome:
         for n, m in self.masks().items(): h.update(n.encode()); h.update(np.ascontiguousarray(m).tobytes()); h.update(str(m.shape).encode())
         h.update(json.dumps([[l.acts, l.attn_residual, l.ffn_residual] for l in self.layers] + [sorted(map(list, self.skips))]).encode())
         return h.hexdigest()[:16]
-    def get_fitness(self, task_type: str = "classification", # kept for the seed's API; fitness is stored per run
+    def get_fitness(self, task_type: str | None = None, # the seed's argument: checked against the genome's own task
                     which: str = "mean") -> float:
-        "Mean (or `max`) performance over the weight samples from the last evaluation."
+        "Mean (or `max`) performance over the weight samples from the last evaluation: accuracy (classification) or next-token accuracy (generation)."
+        genome_task(self, task_type)
         if which not in self.fitness: raise KeyError(f"genome has no {which!r} fitness yet (have {list(self.fitness)}); evaluate it first")
         return float(self.fitness[which])
     def describe(self) -> str:
         "One line per block: heads, nodes, activations, connections."
-        lines = [f"embedding {self.vocab_size}x{self.embed_dim} ({int((self.embedding == 1).sum())} conn), "
+        lines = [("" if self.task_type is None else f"{self.task_type}: ") + f"embedding {self.vocab_size}x{self.embed_dim} ({int((self.embedding == 1).sum())} conn), "
                  f"position {int((self.position == 1).sum())} conn, head_dim {self.head_dim}"]
         for i, l in enumerate(self.layers):
             c = sum(int((getattr(l, n) == 1).sum()) for n in ("q", "k", "v", "o", "ffn_in", "ffn_out"))
@@ -83,7 +85,7 @@ class TransformerGenome:
     def copy(self) -> "TransformerGenome": return copy.deepcopy(self)
     def to_dict(self) -> dict:
         "JSON-able form (masks as nested lists)."
-        return dict(head_dim=self.head_dim, skips=[list(s) for s in self.skips], fitness=self.fitness,
+        return dict(task_type=self.task_type, head_dim=self.head_dim, skips=[list(s) for s in self.skips], fitness=self.fitness,
                     embedding=self.embedding.tolist(), position=self.position.tolist(), readout=self.readout.tolist(),
                     layers=[dict({n: getattr(l, n).tolist() for n in ("q", "k", "v", "o", "ffn_in", "ffn_out")},
                                  acts=l.acts, attn_residual=l.attn_residual, ffn_residual=l.ffn_residual) for l in self.layers])
@@ -95,9 +97,21 @@ class TransformerGenome:
         shape = lambda n: (D, -1) if n in ("q", "k", "v", "ffn_in") else (-1, D)   # empty masks keep their 2-d shape
         layers = [LayerGene(**{n: a(l[n]).reshape(shape(n)) for n in ("q", "k", "v", "o", "ffn_in", "ffn_out")},
                             acts=list(l["acts"]), attn_residual=l["attn_residual"], ffn_residual=l["ffn_residual"]) for l in d["layers"]]
-        g = cls(a(d["embedding"]), a(d["position"]), layers, a(d["readout"]), d["head_dim"], [tuple(s) for s in d["skips"]], d.get("fitness", {}))
+        g = cls(a(d["embedding"]), a(d["position"]), layers, a(d["readout"]), d["head_dim"], [tuple(s) for s in d["skips"]], d.get("fitness", {}),
+                d.get("task_type"))   # files written before issue 15 have no task
         validate_genome(g)
         return g
+
+def genome_task(g: TransformerGenome, # the genome
+                task_type: str | None = None, # the task a caller asks for (None: the genome's own)
+               ) -> str:
+    "The task `g` is used for: its own `task_type` (genomes without one, written before issue 15: `task_type` or classification); asking for another is an error."
+    if task_type is not None and task_type not in ("classification", "generation"):
+        raise ValueError(f"task_type={task_type!r}: allowed are 'classification', 'generation'")
+    if task_type is not None and g.task_type is not None and task_type != g.task_type:
+        raise ValueError(f"task_type={task_type!r}, but this genome was evolved for {g.task_type} ({g.num_outputs} outputs); "
+                         f"leave task_type out to use the genome's own, or evolve a genome for {task_type}")
+    return task_type or g.task_type or "classification"
 
 # %% ../../nbs/wann/31_genome.ipynb #1a988c29
 class GenomeError(ValueError):
@@ -106,6 +120,10 @@ class GenomeError(ValueError):
 def validate_genome(g: TransformerGenome) -> TransformerGenome:
     "Raise `GenomeError` for cycles, dangling or out-of-range connections, bad masks or activations; returns `g`."
     D, L, hd = g.embed_dim, len(g.layers), g.head_dim
+    if g.task_type not in (None, "classification", "generation"):
+        raise GenomeError(f"task_type={g.task_type!r}: allowed are 'classification', 'generation' (or None for a genome without a task)")
+    if g.task_type == "generation" and g.num_outputs != g.vocab_size:
+        raise GenomeError(f"a generation genome reads out over its vocabulary: readout has {g.num_outputs} outputs for {g.vocab_size} tokens")
     for n, m in g.masks().items():
         if m.ndim != 2: raise GenomeError(f"mask {n} must be 2-d, got shape {m.shape}")
         bad = set(np.unique(m).tolist()) - {-1, 0, 1}
@@ -149,7 +167,9 @@ def _density(cfg) -> float: return 0.0 if getattr(cfg, "init", "random") == "min
 
 def random_genome(cfg: ModelConfig, # sizes of the fresh genome
                   num_outputs: int, # classes, or the vocabulary size for generation
-                  seed: int | np.random.Generator = 0) -> TransformerGenome:
+                  seed: int | np.random.Generator = 0,
+                  task_type: str | None = None, # the task it is made for (stored in the genome; generation: num_outputs = cfg.vocab_size)
+                 ) -> TransformerGenome:
     "A fresh sparse genome of `cfg.num_layers` layers (`cfg.init`: 'random' or 'minimal')."
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     D, V, dens = cfg.embed_dim, cfg.vocab_size, _density(cfg)
@@ -162,7 +182,7 @@ def random_genome(cfg: ModelConfig, # sizes of the fresh genome
     if minimal:   # each dimension -> one output, outputs get equal shares of the dimensions
         readout = np.zeros((D, num_outputs), np.int8); readout[np.arange(D), rng.permutation(D) % num_outputs] = 1
     else: readout = _sparse(rng, (D, num_outputs), max(cfg.init_density, 2 / D))
-    g = TransformerGenome(emb, _sparse(rng, (cfg.max_length, D), dens / 4), layers, readout, cfg.head_dim)
+    g = TransformerGenome(emb, _sparse(rng, (cfg.max_length, D), dens / 4), layers, readout, cfg.head_dim, task_type=task_type)
     return validate_genome(g)
 
 # %% ../../nbs/wann/31_genome.ipynb #9360389c

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .config import ActivationRegistry
-from .genome import TransformerGenome, validate_genome
+from .genome import TransformerGenome, validate_genome, genome_task
 
 # %% auto #0
 __all__ = ['SharedWeightTransformer']
@@ -20,14 +20,12 @@ _EPS = 1e-5   # F.layer_norm's default
 class SharedWeightTransformer(nn.Module):
     "A genome as a module: `forward(input_ids, attention_mask, weights)` → logits with a leading weight dimension."
     def __init__(self, genome: TransformerGenome, # the architecture (validated here)
-                 task_type: str = "classification", # classification: pooled logits [W,B,C]; generation: [W,B,T,V], causal
+                 task_type: str | None = None, # None: the genome's own; classification: pooled logits [W,B,C]; generation: [W,B,T,V], causal
                  layer_norm: bool = True, # parameter-free pre-LayerNorm in every block and before the readout
                  weight: float = 1.0, # the shared weight used when `weights` is not given (e.g. by `generate`)
                 ):
         super().__init__()
-        if task_type not in ("classification", "generation"):
-            raise ValueError(f"task_type={task_type!r}: allowed are 'classification', 'generation'")
-        validate_genome(genome)
+        validate_genome(genome); task_type = genome_task(genome, task_type)
         self.genome, self.task_type, self.layer_norm, self.weight = genome, task_type, layer_norm, float(weight)
         self.hd, self.skips, L = genome.head_dim, [tuple(s) for s in genome.skips], len(genome.layers)
         self.into = [[s for s, d in self.skips if d == i + 1] for i in range(L + 1)]   # skip sources into block i+1 (L: the readout)

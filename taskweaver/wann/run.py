@@ -12,7 +12,7 @@ import torch
 from .config import WannConfig, load_config
 from .genome import TransformerGenome
 from .data import load_classification_data, load_generation_data
-from .evaluate import SharedWeightEvaluator
+from .evaluate import SharedWeightEvaluator, eval_device
 from .evolution import EvolutionEngine
 from .benchmark import WannBenchmarkSuite, train_gradient_baseline
 from ..utils import atomic_write_json
@@ -44,6 +44,7 @@ def run_wann(cfg: WannConfig, # the whole configuration
              verbose: bool = True, seed: int = 0) -> dict:
     "Evolve, evaluate on held-out data, compare with the baseline, and write the report; returns the summary."
     settings = dict(cfg.to_dict(), baseline=baseline, seed=seed)
+    eval_device(cfg.device)   # an absent accelerator or an unknown precision is refused before any folder or data is touched
     check_run(output_dir, "wann", settings, resume, overwrite, free=("evolution.num_generations",))   # refuse a taken folder first
     t0 = time.time(); data = load_task_data(cfg, seed)   # bad data settings fail before the folder is touched
     with open_run(output_dir, "wann", settings, resume=resume, overwrite=overwrite, free=("evolution.num_generations",)) as run:
@@ -53,13 +54,13 @@ def _run_wann(cfg, out, data, baseline, resume, verbose, seed, t0) -> dict:
     cfg.save(out/"config.yaml")
     data["tokenizer"].save(out/"tokenizer.json")
     evo = replace(cfg.evolution, checkpoint_dir=str(out/"evolution"))
-    engine = EvolutionEngine(evo, model_config=cfg.model, verbose=verbose)
+    engine = EvolutionEngine(evo, model_config=cfg.model, verbose=verbose, device=cfg.device)
     best = engine.evolve(data["train"], cfg.task_type, resume=resume)
     t_evo = time.time() - t0
     atomic_write_json(out/"best_genome.json", best.to_dict(), indent=None)
     atomic_write_json(out/"history.json", engine.history, indent=None)
-    ev = SharedWeightEvaluator(evo.weight_samples, batch_size=evo.eval_batch_size)
-    model = ev.instantiate_from_genome(best, cfg.task_type)
+    ev = engine.evaluator   # the search's weight samples, layer norm, device and precision
+    model = ev.instantiate_from_genome(best)
     held = ev.evaluate(model, data["test"])
     chosen = int(np.argmax(best.fitness["performance"]))   # best weight on the training rows
     base = None
