@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'check_device', 'merge_settings', 'nest_flat_keys', 'config_diff', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
+__all__ = ['PRECISIONS', 'STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'check_device', 'merge_settings', 'nest_flat_keys', 'config_diff', 'precision_dtypes', 'eval_device', 'autocast', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -141,6 +141,38 @@ def config_diff(old: dict, new: dict, ignore=()) -> list:
     a, b = _flat(json.loads(json.dumps(old, default=str))), _flat(json.loads(json.dumps(new, default=str)))
     skip = lambda k: any(k == i or k.startswith(i + ".") or ("." not in i and k.endswith("." + i)) for i in ignore)
     return [f"{k}: {a.get(k, '(unset)')!r} -> {b.get(k, '(unset)')!r}" for k in sorted(set(a) | set(b)) if not skip(k) and a.get(k) != b.get(k)]
+
+# %% ../nbs/00b_utils.ipynb #963b64bd
+# Lightning's precision names (and Fabric's short forms) -> (autocast dtype, model dtype), as torch dtype names
+PRECISIONS: dict = {"32-true": (None, "float32"), "32": (None, "float32"), "64-true": (None, "float64"), "64": (None, "float64"),
+                    "bf16-mixed": ("bfloat16", "float32"), "bf16": ("bfloat16", "float32"),
+                    "16-mixed": ("float16", "float32"), "16": ("float16", "float32"),
+                    "bf16-true": (None, "bfloat16"), "16-true": (None, "float16")}
+
+def precision_dtypes(precision: str, # a Lightning precision name, e.g. "32-true", "bf16-mixed", "bf16-true"
+                    ) -> tuple:
+    "`(autocast dtype or None, model dtype)` of a precision name; an unknown name is one line."
+    import torch
+    if str(precision) not in PRECISIONS: raise UserError(f"precision={precision!r}: allowed are {', '.join(PRECISIONS)}")
+    return tuple(getattr(torch, n) if n else None for n in PRECISIONS[str(precision)])
+
+def eval_device(device: DeviceConfig | str | None = None, # a `device` section, or an accelerator name (None: the CPU in fp32)
+               ) -> tuple:
+    "`(torch.device, autocast dtype or None, model dtype)` for an evaluator: the section's first device and its precision; an absent device is one line."
+    d = DeviceConfig(accelerator=device) if isinstance(device, str) else device or DeviceConfig("cpu")
+    if isinstance(d, dict): d = DeviceConfig(**d)
+    a, dtypes = str(d.accelerator).lower(), precision_dtypes(d.precision)
+    if a == "tpu": raise UserError("accelerator='tpu': evaluation runs on cpu, cuda (gpu), mps or auto")
+    try: dev = check_device("cuda" if a == "gpu" else a)
+    except UserError as e: raise UserError(f"accelerator={d.accelerator!r}: {str(e).split(': ', 1)[1]}") from None
+    return (dev, *dtypes)
+
+def autocast(device, # the torch.device the computation runs on
+             dtype, # the autocast dtype (None: no autocast)
+            ):
+    "`torch.autocast` on `device`'s type in `dtype`, or a context that does nothing when `dtype` is None."
+    import contextlib, torch
+    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
 
 # %% ../nbs/00b_utils.ipynb #8f638acb
 _RULES = {">=1": (lambda v: v >= 1, "an integer >= 1"), ">=0": (lambda v: v >= 0, ">= 0"), ">0": (lambda v: v > 0, "> 0"),

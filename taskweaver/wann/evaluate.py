@@ -9,14 +9,13 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import torch
 import torch.nn.functional as F
-from ..utils import DeviceConfig, UserError
+from ..utils import DeviceConfig, UserError, PRECISIONS, precision_dtypes, eval_device, autocast   # the one device/precision mapping
 from .config import WEIGHT_SAMPLES
 from .genome import TransformerGenome
 from .model import SharedWeightTransformer
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'collect_examples', 'precision_dtypes', 'eval_device', 'autocast', 'score_model',
-           'SharedWeightEvaluator']
+__all__ = ['collect_examples', 'score_model', 'SharedWeightEvaluator']
 
 # %% ../../nbs/wann/34_evaluate.ipynb #3669a884
 def collect_examples(data, # DataLoader, TokenDataset, or dict of tensors
@@ -33,37 +32,6 @@ def collect_examples(data, # DataLoader, TokenDataset, or dict of tensors
             d = {k: torch.cat([b[k] for b in bs]) for k in bs[0]} if bs else {}
     if not d or len(d["input_ids"]) == 0: raise ValueError("the dataset is empty: no examples to evaluate on")
     return {k: v[:max_examples] for k, v in d.items()} if max_examples else d
-
-# %% ../../nbs/wann/34_evaluate.ipynb #28ce8541
-# Lightning's precision names (and Fabric's short forms) -> (autocast dtype, model dtype): what Fabric's precision plugins do, for inference
-PRECISIONS: dict = {"32-true": (None, torch.float32), "32": (None, torch.float32), "64-true": (None, torch.float64), "64": (None, torch.float64),
-                    "bf16-mixed": (torch.bfloat16, torch.float32), "bf16": (torch.bfloat16, torch.float32),
-                    "16-mixed": (torch.float16, torch.float32), "16": (torch.float16, torch.float32),
-                    "bf16-true": (None, torch.bfloat16), "16-true": (None, torch.float16)}
-
-def precision_dtypes(precision: str, # a Lightning precision name, e.g. "32-true", "bf16-mixed", "bf16-true"
-                    ) -> tuple:
-    "`(autocast dtype or None, model dtype)` of a precision name; an unknown name is one line."
-    if str(precision) not in PRECISIONS: raise UserError(f"precision={precision!r}: allowed for WANN evaluation are {', '.join(PRECISIONS)}")
-    return PRECISIONS[str(precision)]
-
-def eval_device(device: DeviceConfig | str | None = None, # a `device` section, or an accelerator name (None: the CPU in fp32)
-               ) -> tuple:
-    "`(torch.device, autocast dtype or None, model dtype)` for scoring: the section's first device and its precision; an absent device is one line."
-    d = DeviceConfig(accelerator=device) if isinstance(device, str) else device or DeviceConfig("cpu")
-    a, dtypes = str(d.accelerator).lower(), precision_dtypes(d.precision)
-    if a != "cpu":
-        from taskweaver.train import check_accelerator   # imported here: lightning is slow to import, and the CPU is always there
-        check_accelerator(a)
-    if a == "tpu": raise UserError("accelerator='tpu': WANN evaluation runs on cpu, cuda (gpu), mps or auto")
-    if a == "auto": a = "cuda" if torch.cuda.is_available() else "mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu"
-    return (torch.device("cuda" if a == "gpu" else a), *dtypes)
-
-def autocast(device: torch.device, # where the computation runs
-             dtype: torch.dtype | None, # the autocast dtype (None: no autocast)
-            ):
-    "`torch.autocast` on `device`'s type in `dtype`, or a context that does nothing when `dtype` is None."
-    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
 
 # %% ../../nbs/wann/34_evaluate.ipynb #7e127793
 @torch.no_grad()
