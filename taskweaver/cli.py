@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse, json, os, platform, sys, time, typing
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
-from .utils import _type_name
+from dataclasses import dataclass, field
+from .utils import _type_name, DeviceConfig
 
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'OUTPUT_DIR_FLAGS', 'USER_ERRORS', 'REQUIRED', 'subcommand', 'add_run_flags', 'add_output_dir',
            'load_commands', 'build_parser', 'both_spellings', 'error_line', 'is_user_error', 'main', 'config_flags',
-           'given_flags', 'call_settings', 'config_from_flags', 'info']
+           'given_flags', 'device_flags', 'call_settings', 'config_from_flags', 'info']
 
 # %% ../nbs/09_cli.ipynb #339b34a8
 SUBCOMMANDS: dict = {}   # name -> (help, add_arguments(parser), run(args))
@@ -224,6 +225,17 @@ def given_flags(args: argparse.Namespace) -> dict:
         for s in path: d = d.setdefault(s, {})
         d[last] = v
     return out
+
+@dataclass
+class _OneDevice:
+    "The device section of an evaluation command (its flags: --accelerator, --precision)."
+    device: DeviceConfig = field(default_factory=DeviceConfig)   # where it evaluates: one device, in one precision
+
+def device_flags(p: argparse.ArgumentParser, # an evaluation command's parser
+                 what: str = "evaluated", # completes "where it is …" in the help title
+                ):
+    "`--accelerator` and `--precision` (the `device` section's, for one device) of a command whose function takes `device=`."
+    config_flags(p, _OneDevice, skip=("device.devices", "device.num_nodes", "device.strategy"), title=f"device (one; where it is {what})")
 
 def call_settings(fn, # a function whose flags `config_flags` made
                   args: argparse.Namespace) -> dict:

@@ -17,7 +17,7 @@ from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import PROCESSORS, DatasetProcessor, get_processor
 from .sft_data import create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths, DEFAULT_DATASET_CONFIG
-from .utils import DeviceConfig
+from .utils import DeviceConfig, eval_device, autocast
 from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
@@ -261,8 +261,12 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #0300ba93
 def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None) -> nn.Module:
-    "A saved TaskWeaver or PEFT adapter folder, with TaskWeaver's call signature."
+    "A saved TaskWeaver or PEFT adapter (a folder, or a hub id: downloaded or read from the cache), with TaskWeaver's call signature."
     path = Path(path)
+    if not path.exists() and not str(path).startswith((".", "/", "~")):   # a hub id: the folder it resolves to, or one line
+        from taskweaver.artifacts import resolve_pretrained
+        path = Path(resolve_pretrained(str(path), "TaskWeaver or PEFT adapter",
+                                       allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja"]))
     if (path/"adapter_config.json").exists():
         from peft import PeftModel
         cfg = json.loads((path/"adapter_config.json").read_text())
@@ -287,15 +291,20 @@ def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a 
                    max_length: int = 256, # tokens per example (prompt + completion)
                    control: bool = False, # also score TaskWeaver with swapped task descriptions
                    seed: int = 0, # seeds the split and the sampled examples
+                   device: DeviceConfig | dict | None = None, # where it runs: one accelerator and its precision (default auto, 32-true)
                    base_model=None, tokenizer=None, encoder=None) -> dict:
     "Scores of a saved system (and of its base model, and the swapped-description control) on held-out examples."
+    dev, amp, dtype = eval_device(device or DeviceConfig("auto"))   # an absent GPU is one line, before anything loads
     check_ranges(dict(n_eval=n_eval, n_generate=n_generate, max_new_tokens=max_new_tokens, max_length=max_length, n_held_out=n_held_out),
                  dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0"))
-    sys_ = load_system(model_dir, base_model, tokenizer, encoder)
+    sys_ = load_system(model_dir, base_model, tokenizer, encoder).to(dev, dtype)
     tok = sys_.tokenizer
     cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
                               n_held_out=n_held_out, val_size=n_eval, max_length=max_length, train=TrainConfig(seed=seed))
     _, val = prepare_data(cfg, tok)
+    with autocast(dev, amp): return _evaluate_saved(sys_, val, tok, n_generate, max_new_tokens, kind, seed, control)
+
+def _evaluate_saved(sys_, val, tok, n_generate, max_new_tokens, kind, seed, control) -> dict:
     res = {"system": evaluate_system(sys_, val, tok, n_generate, max_new_tokens, kind, seed=seed)}
     if control and isinstance(sys_, TaskWeaver):
         res["swapped_descriptions"] = evaluate_system(SwappedDescriptions(sys_, derangement(val["task_text"], seed)), val, tok,

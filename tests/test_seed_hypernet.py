@@ -235,7 +235,7 @@ def test_loading(saved, capsys):
         else:   # no GPU here: one line, raised before the base LM is loaded
             with pytest.raises(UserError, match=r"^device='cuda': torch .* sees no CUDA GPU on this machine"): run(on_cuda, got)
         # offline, the hub id as written is one clear error; then the local stand-in of the same shapes
-        with pytest.raises(OSError, match="neither cached nor a local folder"): run(other_base, got)
+        with pytest.raises(UserError, match="is neither a local folder nor in the Hugging Face cache, and no model hub is reachable"): run(other_base, got)
         run(adapt(other_base, ("EleutherAI/pythia-160M-deduped", str(work/"pythia-160m"))), got)
     h = got["hypernet"]
     assert h.config.model_name == str(work/"pythia-160m")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-from ..cli import subcommand, add_run_flags, config_flags, config_from_flags, given_flags
+from ..cli import subcommand, add_run_flags, config_flags, config_from_flags, given_flags, device_flags
 from dataclasses import dataclass, field
 from ..utils import UserError, DeviceConfig
 
@@ -14,11 +14,6 @@ from ..utils import UserError, DeviceConfig
 __all__ = []
 
 # %% ../../nbs/commands/ghn.ipynb #d50a7919
-@dataclass
-class _EvalDevice:
-    "The device section of `ghn eval` (its flags: --accelerator, --precision)."
-    device: DeviceConfig = field(default_factory=DeviceConfig)   # where the GHNs predict and the starts train
-
 def _train_args(s):
     from taskweaver.ghn import GHNTrainConfig
     s.add_argument("--config", default=None, help="a JSON/YAML file of GHNTrainConfig fields; flags given override it")
@@ -42,7 +37,7 @@ def _ghn_args(p):
     e.add_argument("runs", nargs="+", help="LABEL=RUN_DIR pairs (or just RUN_DIR), e.g. GHN=runs/ghn graph-blind=runs/ghn_blind")
     from taskweaver.ghn.evaluate import evaluate_starts
     config_flags(e, evaluate_starts, skip=("runs", "device"), title="evaluation settings (evaluate_starts)")
-    config_flags(e, _EvalDevice, skip=("device.devices", "device.num_nodes", "device.strategy"), title="device (one; where the starts are evaluated)")
+    device_flags(e, "evaluated: the GHNs predict and the starts train there")
     e.add_argument("--out", "--output", dest="out", default=None, help="write rows and summary to this JSON file")
     def run_eval(a):
         from taskweaver.ghn import evaluate_starts, summarize, format_table

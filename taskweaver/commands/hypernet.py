@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json
 from pathlib import Path
-from ..cli import subcommand, config_flags, config_from_flags, add_output_dir, given_flags
+from ..cli import subcommand, config_flags, config_from_flags, add_output_dir, given_flags, device_flags
 
 # %% auto #0
 __all__ = ['add_train_args', 'train_config_from_args']
@@ -38,8 +38,9 @@ def _hypernet_args(p):
     e = sub.add_parser("eval", help="NLL, ROUGE-L and exact match on held-out tasks; GSM8K and ARC accuracy",
                        description="Evaluate saved systems on held-out data.")
     from taskweaver.hypernet_train import evaluate_saved
-    config_flags(e, evaluate_saved, aliases={"model_dir": ["--model"]}, skip=("base_model", "tokenizer", "encoder"),
+    config_flags(e, evaluate_saved, aliases={"model_dir": ["--model"]}, skip=("base_model", "tokenizer", "encoder", "device"),
                  title="evaluation settings (evaluate_saved)")
+    device_flags(e)
     e.add_argument("--output", default=None, help="write the metrics JSON here")
     def run_eval(a):
         res = evaluate_saved(**given_flags(a))

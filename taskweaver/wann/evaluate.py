@@ -77,6 +77,7 @@ class SharedWeightEvaluator:
                  device: DeviceConfig | str | None = None, # where models are built and scored (None: the engine's config's device section, else the CPU in fp32)
                 ):
         if isinstance(device, str): device = DeviceConfig(accelerator=device)
+        if isinstance(device, dict): device = DeviceConfig(**device)   # a section as read from YAML/JSON
         if weight_samples is not None and len(weight_samples) == 0: raise ValueError("weight_samples is empty; give at least one shared weight, e.g. [-2, -1, -0.5, 0.5, 1, 2]")
         self.given = {k: v for k, v in dict(weight_samples=weight_samples, batch_size=batch_size, layer_norm=layer_norm, device=device).items() if v is not None}
         self.max_examples = max_examples
