@@ -120,8 +120,12 @@ class RunFolder:
         finally: self.lock.release()
     def set_status(self, status: str):
         "Record `status` in run.json (atomically)."
+        self.note(status=status, updated=time.strftime("%Y-%m-%d %H:%M:%S"))
+    def note(self, **fields):
+        "Add facts learned while running (e.g. `data={...}`: what the data really was) to run.json (atomically; rank 0 only)."
+        if not self.primary: return
         rec = json.loads((self.path/RUN_FILE).read_text())
-        rec.update(status=status, updated=time.strftime("%Y-%m-%d %H:%M:%S")); atomic_write_json(self.path/RUN_FILE, rec)
+        rec.update(json.loads(json.dumps(fields, default=str))); atomic_write_json(self.path/RUN_FILE, rec)
 
 def read_run(path: str | Path) -> dict | None:
     "The `run.json` record of a folder (kind, config, status, created), or None."

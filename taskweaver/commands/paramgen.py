@@ -65,20 +65,27 @@ def _run_train(a):
         print(f"experiment folder: {s['output_dir']}\nfinal model: {s['final_model']}")
 
 def _run_generate(a):
-    from taskweaver.paramgen.inference import generate_adapter
+    from taskweaver.paramgen.inference import generate_adapter, safetensors_output, PT_ALIASES
     from taskweaver.paramgen.prompts import read_prompt_lines
     if (a.prompt is None) == (a.prompt_file is None): raise UserError("give exactly one of --prompt and --prompt_file")
     prompts = [a.prompt] if a.prompt is not None else read_prompt_lines(a.prompt_file)
     if not any(p.strip() for p in prompts): raise UserError("--prompt is empty" if a.prompt is not None else f"--prompt_file {a.prompt_file} holds no prompt")
     kw = call_settings(generate_adapter, a)
     from taskweaver.runs import check_output_file
-    check_output_file(kw["output"], a.overwrite)
-    adapter_dir = Path(kw["adapter_dir"]) if kw["adapter_dir"] else Path(kw["output"]).with_suffix("")
+    from taskweaver.paramgen.generator import resolve_generator_path
+    resolve_generator_path(kw["model_path"])   # a wrong --model is named first (nothing is loaded yet)
+    given = Path(kw["output"])
+    if given.exists() and given.suffix not in PT_ALIASES: check_output_file(given, a.overwrite)   # a file or folder you named is never replaced silently
+    output = check_output_file(safetensors_output(given), a.overwrite)   # the seed's .pt name → the .safetensors file written
+    adapter_dir = Path(kw["adapter_dir"]) if kw["adapter_dir"] else output.with_suffix("")
     if adapter_dir.exists() and any(adapter_dir.iterdir()) and not a.overwrite:
         raise UserError(f"adapter folder {adapter_dir} already exists; pass --overwrite to replace it or choose another --adapter_dir")
-    r = generate_adapter(kw["model_path"], prompts, kw["output"], adapter_dir)
+    r = generate_adapter(kw["model_path"], prompts, output, adapter_dir)
     print(f"generated {r['tensors']} tensors ({r['numbers']} numbers) from {len(prompts)} prompt(s) in {r['generate_seconds']} s")
-    print(f"parameters: {r['output']}\nPEFT adapter: {r['adapter_dir']}")
+    if r["model"] != str(kw["model_path"]): print(f"generator: {r['model']} (what --model {kw['model_path']} names)")
+    print(f"wrote parameters: {r['output']}" + (f" (safetensors; --output {kw['output']} asked for a {Path(kw['output']).suffix or 'suffix-less'} name)"
+                                               if r["output"] != str(kw["output"]) else ""))
+    print(f"wrote PEFT adapter: {r['adapter_dir']}")
 
 def _run_eval(a):
     from taskweaver.paramgen.eval import evaluate_zoos
@@ -99,11 +106,11 @@ def _paramgen_args(p):
     s = sub.add_parser("prepare", help="random non-overlapping prompt groups → train_prompts.jsonl / val_prompts.jsonl")
     from taskweaver.paramgen.prompts import prepare_prompts
     config_flags(s, prepare_prompts, title="settings (prepare_prompts)"); s.set_defaults(func=_run_prepare)
-    s = sub.add_parser("analyze", help="per-module shapes, norms, mean/std and drift across checkpoints")
+    s = sub.add_parser("analyze", help="per-module shapes, norms, mean/std and drift across checkpoints (files, or HF Trainer checkpoint-N/ folders)")
     from taskweaver.paramgen.analyze import analyze_zoo, check_tokenization
     config_flags(s, analyze_zoo, title="settings (analyze_zoo)")
     s.add_argument("--json", action="store_true", help="print JSON"); s.set_defaults(func=_run_analyze)
-    s = sub.add_parser("test", help="tokenization round trip of one checkpoint (.safetensors or .ckpt); the max error must be 0")
+    s = sub.add_parser("test", help="tokenization round trip of one checkpoint (.safetensors, .ckpt or a checkpoint-N/ folder); the max error must be 0")
     config_flags(s, check_tokenization, title="settings (check_tokenization)"); s.set_defaults(func=_run_test)
     s = sub.add_parser("train", help="train the HyperConv generator (seed's train_generator.py)")
     s.add_argument("--config", default="config/generator_config.yaml", help="the generator's YAML config; flags given override it")

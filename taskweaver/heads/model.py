@@ -4,7 +4,7 @@
 
 # %% ../../nbs/heads/21_model.ipynb #0199e58c
 from __future__ import annotations
-import json, os, warnings
+import inspect, json, os, types, warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,10 +169,11 @@ class HeadedModel(Pretrained, nn.Module):
                 cache=None, # the KV cache under transformers 5's name (either name works)
                 output_attentions: bool | None = None, output_hidden_states: bool | None = None,
                 return_dict: bool | None = None, # ignored: the output is always a HeadedModelOutput
-                **labels, # one tensor per head, under the head's `target`
+                return_loss: bool = True, # HF `Trainer` reads this default: the loss comes back whenever labels are given
+                **targets, # labels, one tensor per head under the head's `target` (a model's `forward` signature names them)
                ) -> HeadedModelOutput:
         "Run the backbone once, every head on its layer; loss = sum of loss_weight * loss over heads with labels."
-        unknown = [k for k in labels if k not in {hc.target for hc in self.head_configs.values()}]
+        unknown = [k for k in targets if k not in {hc.target for hc in self.head_configs.values()}]
         if unknown: raise TypeError(f"unexpected keyword(s) {unknown}: labels must be named after a head's target "
                                     f"({', '.join(hc.target for hc in self.head_configs.values())})")
         out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
@@ -189,7 +190,7 @@ class HeadedModel(Pretrained, nn.Module):
                 h = h[torch.arange(h.shape[0], device=h.device), seq_idx]
             logits = self.heads[name](h)
             preds[name] = logits
-            y = labels.get(hc.target)
+            y = targets.get(hc.target)
             if y is not None and hc.loss_fct is not None: losses[name] = self.head_loss(hc, logits, y, attention_mask)
         adapted = self._adapt(losses) if self.adaptive_loss else losses
         finite = [(n, l) for n, l in adapted.items() if torch.isfinite(l).all()]
@@ -222,6 +223,32 @@ class HeadedModel(Pretrained, nn.Module):
                                                       dtype=attention_mask.dtype, device=attention_mask.device)], 1)
         out = self.forward(input_ids=seqs, attention_mask=mask)
         return HeadedModelGenerateOutput(sequences=seqs, preds_by_head=out.preds_by_head)
+
+# %% ../../nbs/heads/21_model.ipynb #77363038
+_FORWARD_SIGNATURE = inspect.signature(HeadedModel.forward)
+
+class _TargetsInSignature:
+    "`HeadedModel.forward`: read on a model, a bound method whose signature names each head's target (HF `Trainer` keeps those columns)."
+    def __init__(self, fn): self.fn = fn; self.__doc__ = fn.__doc__
+    def __get__(self, obj, cls=None):
+        if obj is None: return self.fn
+        fn = self.fn
+        f = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+        f.__kwdefaults__, f.__doc__, f.__qualname__, f.__module__ = fn.__kwdefaults__, fn.__doc__, fn.__qualname__, fn.__module__
+        f.__signature__ = obj.forward_signature()
+        return types.MethodType(f, obj)
+
+def _forward_signature(self) -> inspect.Signature:
+    "`forward`'s signature on this model: the backbone's arguments, then one keyword argument per head target (its label column)."
+    ps = [p for p in _FORWARD_SIGNATURE.parameters.values() if p.kind != p.VAR_KEYWORD]
+    have = {p.name for p in ps}
+    ps += [inspect.Parameter(t, inspect.Parameter.KEYWORD_ONLY, default=None)
+           for t in dict.fromkeys(hc.target for hc in self.head_configs.values()) if t not in have]
+    return _FORWARD_SIGNATURE.replace(parameters=ps)
+
+HeadedModel.forward_signature = _forward_signature
+HeadedModel.forward = _TargetsInSignature(HeadedModel.forward)
+HeadedModel.accepts_loss_kwargs = False   # HF Trainer: each head's loss is already a mean; no num_items_in_batch
 
 # %% ../../nbs/heads/21_model.ipynb #913c0910
 HeadedModel.artifact_kind = "heads"

@@ -14,7 +14,7 @@ from .tokenizer import ParamTokenizer
 __all__ = ['analyze_zoo', 'format_analysis', 'check_tokenization']
 
 # %% ../../nbs/paramgen/56_analyze.ipynb #5d0bdc43
-def analyze_zoo(checkpoint_dir: str, # a zoo's checkpoints/ folder
+def analyze_zoo(checkpoint_dir: str, # a zoo's checkpoints/ folder: checkpoint files, or HF Trainer checkpoint-N/ adapter folders
                 plot: str | None = None, # PNG of the statistics (None = no plot; the command writes <checkpoint_dir>/analysis.png)
                ) -> dict:
     "Per-module statistics of a zoo and the drift between consecutive checkpoints; optionally a PNG plot."
@@ -45,6 +45,8 @@ def format_analysis(a: dict, max_rows: int = 12) -> str:
     "A text table of `analyze_zoo`'s result."
     lines = [f"{a['n_checkpoints']} checkpoints in {a['checkpoint_dir']}, {len(a['modules'])} tensors, {a['total_numbers']} numbers"]
     if a["unreadable"]: lines.append(f"unreadable: {a['unreadable']}")
+    c = a["checkpoints"]; show = c if len(c) <= 6 else c[:3] + [None] + c[-2:]
+    lines.append("order: " + ", ".join("..." if x is None else x["file"] + (f" (step {x['step']})" if x.get("step") is not None else "") for x in show))
     lines.append(f"{'module':70s} {'shape':>10s} {'norm':>9s} {'mean':>10s} {'std':>9s} {'drift':>8s}")
     for m in a["modules"][:max_rows]:
         lines.append(f"{m['module'][-70:]:70s} {'x'.join(map(str, m['shape'])):>10s} {m['norm']:9.4f} {m['mean']:10.2e} {m['std']:9.4f} {m['mean_drift']:8.4f}")
@@ -54,7 +56,7 @@ def format_analysis(a: dict, max_rows: int = 12) -> str:
     return "\n".join(lines)
 
 # %% ../../nbs/paramgen/56_analyze.ipynb #50f05686
-def check_tokenization(checkpoint_file: str, # one checkpoint: .safetensors, or a .ckpt/.pt read with weights_only=True
+def check_tokenization(checkpoint_file: str, # one checkpoint: .safetensors, a .ckpt/.pt read with weights_only=True, or a checkpoint-N/ adapter folder
                        max_tokens: int = 512, # tokens the layout may use
                        token_dim: int = 384, # numbers per token
                       ) -> dict:

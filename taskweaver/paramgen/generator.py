@@ -16,8 +16,8 @@ from ..utils import check_keys, check_ranges, strict_from_dict, load_state, load
 from ..artifacts import Pretrained, read_artifact
 
 # %% auto #0
-__all__ = ['ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig', 'HyperConvBlock', 'ParamGenerator',
-           'save_generator', 'load_generator']
+__all__ = ['SEED_WEIGHT_SUFFIXES', 'ModelConfig', 'TrainingConfig', 'DataConfig', 'LoggingConfig', 'GeneratorConfig',
+           'HyperConvBlock', 'ParamGenerator', 'save_generator', 'resolve_generator_path', 'load_generator']
 
 # %% ../../nbs/paramgen/52_generator.ipynb #47ecfb0b
 @dataclass
@@ -191,11 +191,26 @@ def save_generator(gen: ParamGenerator, folder, cfg: GeneratorConfig, extra: dic
     return gen.save_pretrained(folder)
 
 _LEGACY = ("generator_meta.json", "generator_model.safetensors")   # TaskWeaver 0.1's names
+SEED_WEIGHT_SUFFIXES = (".pt", ".pth", ".bin")   # the seed's `generator_model.pt`: a name for the saved generator, never a pickle we write
+
+def resolve_generator_path(path) -> Path | str:
+    "The saved generator that `path` names: itself when it exists; for the seed's `.../final_model/generator_model.pt`, the folder that holds the generator. A hub id is returned as given."
+    p = Path(path).expanduser()
+    if p.exists(): return p
+    if p.suffix in SEED_WEIGHT_SUFFIXES:
+        if any((p.parent/f).exists() for f in ("config.json", _LEGACY[0])): return p.parent   # the seed's file name → the saved folder
+        have = p.parent
+        while not have.exists() and have != have.parent: have = have.parent
+        runs = sorted(str(f) for f in have.glob("*/results/final_model"))[:5] if have.is_dir() else []
+        raise UserError(f"{path}: no such file, and {p.parent} holds no saved generator (config.json + model.safetensors; "
+                        f"`paramgen train` saves the seed's generator_model.pt as that folder)"
+                        + (f"; saved generators under {have}: {', '.join(runs)}" if runs else ""))
+    return str(path)
 
 def load_generator(path) -> tuple:
-    "`(generator, meta)` from a final-model folder or hub id, a weights file in it, or a training `.ckpt` of the same run."
-    p = Path(path)
-    if not p.exists(): gen = ParamGenerator.from_pretrained(path); return gen, gen.meta   # a hub id, or one line saying it is neither
+    "`(generator, meta)` from a final-model folder or hub id, a weights file in it (or the seed's `generator_model.pt` name for it), or a training `.ckpt` of the same run."
+    p = resolve_generator_path(path)
+    if not isinstance(p, Path): gen = ParamGenerator.from_pretrained(p); return gen, gen.meta   # a hub id, or one line saying it is neither
     folder = p if p.is_dir() else p.parent
     if p.suffix == ".ckpt" and not any((folder/f).exists() for f in ("config.json", _LEGACY[0])):
         folder = p.parent.parent/"results"/"final_model"   # the run's final model holds the record

@@ -8,14 +8,14 @@ import dataclasses, json, time
 from pathlib import Path
 import torch
 from .tokenizer import ParamTokenizer, ParamLayout
-from .generator import load_generator
+from .generator import load_generator, resolve_generator_path
 from .train import ZooNormalizer
 from .prompts import read_prompt_lines
-from ..utils import atomic_save_file
+from ..utils import atomic_save_file, UserError
 from ..lora import save_peft_adapter
 
 # %% auto #0
-__all__ = ['prompt_groups_for', 'AdapterGenerator', 'export_peft_adapter', 'generate_adapter']
+__all__ = ['PT_ALIASES', 'prompt_groups_for', 'AdapterGenerator', 'export_peft_adapter', 'safetensors_output', 'generate_adapter']
 
 # %% ../../nbs/paramgen/54_inference.ipynb #785574c1
 def prompt_groups_for(prompts: list, p: int) -> list:
@@ -67,19 +67,30 @@ def export_peft_adapter(sd: dict, folder, peft_config: dict, base_model: str | N
     "Write `adapter_model.safetensors` + `adapter_config.json` that `PeftModel.from_pretrained` loads."
     return save_peft_adapter(folder, sd, _lora_config(peft_config, base_model))   # the one PEFT folder writer (taskweaver.lora)
 
-def generate_adapter(model_path: str, # a results/final_model folder (or its model.safetensors, or a checkpoints/*.ckpt of the run), or a hub id
+PT_ALIASES = (".pt", ".pth", ".bin", ".ckpt")   # the seed's output names; the file written is safetensors
+
+def safetensors_output(output) -> Path:
+    "The file the generated parameters go to: `output` with its true extension `.safetensors` (the seed's `.pt` names are aliases)."
+    p = Path(output)
+    if p.suffix == ".safetensors": return p
+    if p.suffix in PT_ALIASES or p.suffix == "": return p.with_name(p.name.removesuffix(p.suffix) + ".safetensors")
+    raise UserError(f"--output {output}: generated parameters are written as safetensors; name the file *.safetensors "
+                    f"(the seed's {', '.join(PT_ALIASES)} names are accepted and written as .safetensors)")
+
+def generate_adapter(model_path: str, # a results/final_model folder (or its model.safetensors, the seed's generator_model.pt name, or a checkpoints/*.ckpt of the run), or a hub id
                      prompts: list | str, # one prompt or a list (grouped by the generator's prompt count)
-                     output: str = "generated_params.safetensors", # the generated LoRA state dict (safetensors)
+                     output: str = "generated_params.safetensors", # the generated LoRA state dict; a seed-style .pt name is written as .safetensors
                      adapter_dir: str | None = None, # the PEFT adapter folder (default: `output` without its suffix)
                      encoder=None) -> dict:
-    "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns paths and timing."
+    "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns the paths written (and the generator read) and timing."
     t0 = time.time()
-    ag = AdapterGenerator(model_path, encoder)
+    output = safetensors_output(output)   # refuse a bad name before loading anything
+    model = resolve_generator_path(model_path)
+    ag = AdapterGenerator(model, encoder)
     t1 = time.time(); sd = ag.generate(prompts); gen_s = time.time() - t1
-    output = Path(output)
     atomic_save_file(sd, output, metadata=dict(prompts=json.dumps(prompts if isinstance(prompts, list) else [prompts])))
     pc = ag.meta.get("peft_config") or {}
     adapter_dir = Path(adapter_dir) if adapter_dir else output.with_suffix("")
     export_peft_adapter(sd, adapter_dir, pc.get("peft_config") or {}, pc.get("base_model"))
-    return dict(output=str(output), adapter_dir=str(adapter_dir), tensors=len(sd), numbers=sum(v.numel() for v in sd.values()),
+    return dict(output=str(output), adapter_dir=str(adapter_dir), model=str(ag.gen.folder or model), tensors=len(sd), numbers=sum(v.numel() for v in sd.values()),
                 generate_seconds=round(gen_s, 4), total_seconds=round(time.time() - t0, 2))

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #d505731e
 from __future__ import annotations
-import json, math, time, warnings
+import json, math, re, time, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -17,8 +17,8 @@ from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_
 from ..runs import open_run, check_run
 
 # %% auto #0
-__all__ = ['CKPT_SUFFIXES', 'ZooConfig', 'HeldOut', 'save_checkpoint', 'read_metadata', 'load_checkpoint', 'load_zoo',
-           'build_lora_model', 'collect_zoo']
+__all__ = ['ADAPTER_FILES', 'CKPT_SUFFIXES', 'ZooConfig', 'HeldOut', 'save_checkpoint', 'read_metadata', 'load_adapter_folder',
+           'load_checkpoint', 'checkpoint_order', 'load_zoo', 'build_lora_model', 'collect_zoo']
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #ded34c41
 @dataclass
@@ -109,10 +109,37 @@ def read_metadata(path) -> dict:
         except json.JSONDecodeError: out[k] = v
     return out
 
+ADAPTER_FILES = ("adapter_model.safetensors", "adapter_model.bin")   # what PEFT's save_pretrained writes (HF Trainer's checkpoint-N/)
+
+def _checkpoint_number(name: str) -> int | None:
+    m = re.fullmatch(r"checkpoint-(\d+)", name)
+    return int(m.group(1)) if m else None
+
+def load_adapter_folder(path) -> tuple:
+    "`(state_dict, metadata)` of a PEFT adapter folder such as HF Trainer's `checkpoint-N/` (adapter weights, `adapter_config.json`, `trainer_state.json`)."
+    path = Path(path)
+    f = next((path/n for n in ADAPTER_FILES if (path/n).exists()), None)
+    if f is None:
+        have = ", ".join(sorted(p.name for p in path.iterdir())[:6]) or "nothing"
+        raise FileNotFoundError(f"{path}: no {' or '.join(ADAPTER_FILES)} (a PEFT/HF Trainer checkpoint folder holds one); it holds: {have}")
+    sd = read_safetensors(f)[0] if f.suffix == ".safetensors" else load_torch_file(f)
+    meta = {}
+    if (path/"adapter_config.json").exists():
+        pc = json.loads((path/"adapter_config.json").read_text())
+        meta.update(peft_config=pc, base_model=pc.get("base_model_name_or_path"), rank=pc.get("r"), alpha=pc.get("lora_alpha"))
+    if (n := _checkpoint_number(path.name)) is not None: meta["step"] = n
+    if (path/"trainer_state.json").exists():   # HF Trainer: the step and the last logged training loss
+        st = json.loads((path/"trainer_state.json").read_text())
+        meta["step"] = st.get("global_step", meta.get("step"))
+        losses = [h["loss"] for h in st.get("log_history", []) if "loss" in h]
+        if losses: meta["loss"] = losses[-1]
+    return {k: v for k, v in sd.items() if "lora_" in k} or sd, meta
+
 def load_checkpoint(path) -> tuple:
-    "`(state_dict, metadata)` of a safetensors zoo checkpoint, or of a seed-style `.ckpt`/`.pt`/`.bin` (read with weights_only=True)."
+    "`(state_dict, metadata)` of a safetensors zoo checkpoint, a seed-style `.ckpt`/`.pt`/`.bin` (read with weights_only=True), or a PEFT / HF `checkpoint-N/` folder."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir(): return load_adapter_folder(path)
     if path.suffix == ".safetensors": return read_safetensors(path)[0], read_metadata(path)
     obj = load_torch_file(path)
     meta = {}
@@ -124,12 +151,21 @@ def load_checkpoint(path) -> tuple:
 
 CKPT_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
 
+def checkpoint_order(name: str) -> list:
+    "Sort key that orders numbers by value: `checkpoint-500` before `checkpoint-1000`, `checkpoint_009` before `checkpoint_010`."
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+def _is_checkpoint_entry(p: Path) -> bool:
+    if p.name.startswith("."): return False
+    if p.is_dir(): return _checkpoint_number(p.name) is not None or any((p/n).exists() for n in ADAPTER_FILES)
+    return p.suffix in CKPT_SUFFIXES
+
 def load_zoo(checkpoint_dir, max_checkpoints: int | None = None, verbose: bool = True) -> tuple:
-    "`(checkpoints, errors)`: `[(name, state, meta)]` sorted by name, and `{file name: error}` for unreadable files."
+    "`(checkpoints, errors)`: `[(name, state, meta)]` in checkpoint order (numbers by value), and `{name: error}` for unreadable ones."
     d = Path(checkpoint_dir)
     if not d.is_dir(): raise FileNotFoundError(f"checkpoint_dir {d} is not a folder")
-    files = sorted(p for p in d.iterdir() if p.suffix in CKPT_SUFFIXES and not p.name.startswith("."))
-    if not files: raise FileNotFoundError(f"{d}: no checkpoint files ({', '.join(CKPT_SUFFIXES)})")
+    files = sorted((p for p in d.iterdir() if _is_checkpoint_entry(p)), key=lambda p: checkpoint_order(p.name))
+    if not files: raise FileNotFoundError(f"{d}: no checkpoint files ({', '.join(CKPT_SUFFIXES)}) and no checkpoint-N/ adapter folders")
     out, errors = [], {}
     for p in files:
         try: sd, meta = load_checkpoint(p)

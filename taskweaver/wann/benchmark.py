@@ -191,7 +191,8 @@ class WannBenchmarkSuite:
             raise ValueError(f"task_type={task_type!r}, but the model was built for {model.task_type}; leave task_type out or benchmark a {task_type} model")
         task_type = model.task_type; out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
         ev = self.evaluator; t0 = time.time()
-        res = dict(task_type=task_type, genome=(genome or model.genome).describe(), connections=model.genome.num_connections())
+        res = dict(task_type=task_type, dataset=getattr(getattr(test_loader, "dataset", None), "name", None) or None,   # "synthetic (stand-in for …)" when it is
+                   genome=(genome or model.genome).describe(), connections=model.genome.num_connections())
         res["weight_samples"] = ev.evaluate(model, test_loader)
         res["sensitivity"] = ev.analyze_weight_sensitivity(model, test_loader, self.weight_range, self.num_samples)
         res["ensemble"] = ev.ensemble_evaluate(model, test_loader)
@@ -214,7 +215,8 @@ def write_report(res: dict, out: str | Path) -> tuple:
     out = Path(out)
     atomic_write_json(out/"report.json", res, default=float)
     ws, s, e = res["weight_samples"], res["sensitivity"], res["ensemble"]
-    md = [f"# WANN benchmark ({res['task_type']})", "", "```", res["genome"], "```", "",
+    on = f" on {res['dataset']}" if res.get("dataset") else ""
+    md = [f"# WANN benchmark ({res['task_type']}{on})", "", "```", res["genome"], "```", "",
           "| metric | value |", "|---|---|",
           f"| mean performance over weights {ws['weights']} | {ws['mean']:.4f} |", f"| max performance | {ws['max']:.4f} |",
           f"| best single weight (sweep {s['weights'][0]:.1f}..{s['weights'][-1]:.1f}) | w={s['best_weight']:.2f}: {s['best_performance']:.4f} |",

@@ -12,8 +12,9 @@ from tokenizers import Tokenizer
 from ..utils import UserError
 
 # %% auto #0
-__all__ = ['WannTokenizer', 'TokenDataset', 'DatasetRegistry', 'synthetic_classification', 'load_classification_data',
-           'create_custom_classification_dataset', 'load_generation_data']
+__all__ = ['WannTokenizer', 'TokenDataset', 'DatasetRegistry', 'synthetic_name', 'synthetic_classification',
+           'synthetic_label_names', 'load_classification_data', 'create_custom_classification_dataset',
+           'load_generation_data']
 
 # %% ../../nbs/wann/33_data.ipynb #d845ae98
 class WannTokenizer:
@@ -48,7 +49,9 @@ class WannTokenizer:
 
 # %% ../../nbs/wann/33_data.ipynb #a53a9a50
 class TokenDataset(Dataset):
-    "Tokenized examples as tensors; rows are dicts."
+    "Tokenized examples as tensors; rows are dicts. `name` says what the data is (a synthetic stand-in says so), `synthetic` flags it."
+    synthetic: bool = False   # True for a synthetic stand-in (then `requested` is the dataset it replaces)
+    requested: str | None = None
     def __init__(self, input_ids, attention_mask, labels=None, tokenizer=None, name: str = ""):
         self.input_ids, self.attention_mask, self.labels, self.tokenizer, self.name = input_ids, attention_mask, labels, tokenizer, name
     def __len__(self): return len(self.input_ids)
@@ -75,6 +78,16 @@ def _processor(name: str, kind: str):
 def _loud(msg: str):
     warnings.warn("\n" + "!" * 78 + f"\n!! SYNTHETIC DATA: {msg}\n" + "!" * 78, stacklevel=3)
 
+def synthetic_name(dataset_name: str) -> str:
+    "The name synthetic stand-in data carries everywhere it is reported (loaders, summaries, run records, printed lines)."
+    return f"synthetic (stand-in for {dataset_name})"
+
+def _mark_synthetic(loaders, dataset_name: str) -> tuple:
+    "Label every dataset of `loaders` as a synthetic stand-in for `dataset_name`."
+    for dl in loaders:
+        if isinstance(dl, DataLoader): dl.dataset.name, dl.dataset.synthetic, dl.dataset.requested = synthetic_name(dataset_name), True, dataset_name
+    return loaders
+
 _WORDS = {0: "good great fine lovely superb enjoy best".split(), 1: "bad awful poor boring worst dull hate".split(),
           2: "market stock bank trade price profit firm".split(), 3: "game team match score win coach league".split()}
 _FILL = "the a of and to in is it that film story this with was for on".split()
@@ -86,6 +99,10 @@ def synthetic_classification(n: int = 400, num_classes: int = 2, seed: int = 0) 
         c = i % num_classes
         texts.append(" ".join(rng.choice(_WORDS[c % 4] if rng.random() < 0.4 else _FILL) for _ in range(rng.randint(6, 16)))); labels.append(c)
     return texts, labels
+
+def synthetic_label_names(num_classes: int) -> list:
+    "Class names of `synthetic_classification`: its keyword lists (never the names of the dataset it stands in for)."
+    return [f"synthetic: {' '.join(_WORDS[c % 4][:3])} …" for c in range(num_classes)]
 
 def _classification_rows(name: str, held_out: bool) -> tuple:
     "`(texts, labels)` of the dataset's training split, or of its held-out split."
@@ -106,6 +123,7 @@ def load_classification_data(dataset_name: str = "sst2", # a classification data
                              seed: int = 0) -> tuple:
     "`(train_loader, test_loader, num_classes)`; held-out = the dataset's test/dev split."
     k = len(_processor(dataset_name, "classification").label_names)
+    fake = synthetic
     if synthetic:
         _loud(f"synthetic={synthetic} was asked for; {dataset_name} is replaced by a keyword task")
         tr, te = synthetic_classification(subset_size or 400, k, seed), synthetic_classification(test_size or 200, k, seed + 1)
@@ -114,10 +132,12 @@ def load_classification_data(dataset_name: str = "sst2", # a classification data
         except (FileNotFoundError, ConnectionError, OSError) as e:
             _loud(f"{dataset_name} is not available here ({str(e).splitlines()[0][:200]}); using a synthetic keyword task instead. "
                   f"Offline, use sst2 or ag_news (vendored)")
+            fake = True
             tr, te = synthetic_classification(subset_size or 400, k, seed), synthetic_classification(test_size or 200, k, seed + 1)
     tr, te = _subset(*tr, subset_size, seed), _subset(*te, test_size, seed)
-    return create_custom_classification_dataset(*tr, vocab_size=vocab_size, max_length=max_length, batch_size=batch_size,
-                                                test_texts=te[0], test_labels=te[1], num_classes=k, name=dataset_name, seed=seed)
+    out = create_custom_classification_dataset(*tr, vocab_size=vocab_size, max_length=max_length, batch_size=batch_size,
+                                               test_texts=te[0], test_labels=te[1], num_classes=k, name=dataset_name, seed=seed)
+    return _mark_synthetic(out, dataset_name) if fake else out
 
 def create_custom_classification_dataset(texts: list, labels: list, vocab_size: int = 1000, max_length: int = 128,
                                          batch_size: int = 32, test_fraction: float = 0.2, # used when no test texts are given
@@ -173,5 +193,6 @@ def load_generation_data(dataset_name: str = "tiny_stories", # a text dataset of
     if not tr or not te: raise ValueError(f"dataset {dataset_name!r} is empty")
     tok = WannTokenizer.train(tr, vocab_size)
     g = torch.Generator().manual_seed(seed)
-    return (DataLoader(TokenDataset(*_blocks(tok, tr, max_length, subset_size), tokenizer=tok, name=dataset_name), batch_size=batch_size, shuffle=True, generator=g),
-            DataLoader(TokenDataset(*_blocks(tok, te, max_length, test_size), tokenizer=tok, name=dataset_name), batch_size=batch_size))
+    out = (DataLoader(TokenDataset(*_blocks(tok, tr, max_length, subset_size), tokenizer=tok, name=dataset_name), batch_size=batch_size, shuffle=True, generator=g),
+           DataLoader(TokenDataset(*_blocks(tok, te, max_length, test_size), tokenizer=tok, name=dataset_name), batch_size=batch_size))
+    return _mark_synthetic(out, dataset_name) if synthetic else out

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from .config import WannConfig, load_config
 from .genome import TransformerGenome
-from .data import load_classification_data, load_generation_data
+from .data import load_classification_data, load_generation_data, synthetic_label_names
 from .evaluate import SharedWeightEvaluator, eval_device
 from .evolution import EvolutionEngine
 from .benchmark import WannBenchmarkSuite, train_gradient_baseline
@@ -23,17 +23,18 @@ __all__ = ['load_task_data', 'run_wann']
 
 # %% ../../nbs/wann/37_run.ipynb #ddb5dbec
 def load_task_data(cfg: WannConfig, seed: int = 0) -> dict:
-    "Train/test loaders, number of outputs, tokenizer and class names (None for generation) for `cfg.task_type` and `cfg.data`."
+    "Train/test loaders, number of outputs, tokenizer, class names (None for generation) and what the data is (`dataset`, `synthetic`) for `cfg.task_type` and `cfg.data`."
     d, m = cfg.data, cfg.model
     names = None
     if cfg.task_type == "classification":
         tr, te, k = load_classification_data(d.dataset_name, m.vocab_size, m.max_length, d.subset_size, d.test_size, d.batch_size, d.synthetic, seed)
         from taskweaver.data import get_processor
-        names = list(get_processor(d.dataset_name).label_names)
+        names = synthetic_label_names(k) if tr.dataset.synthetic else list(get_processor(d.dataset_name).label_names)
     else:
         tr, te = load_generation_data(d.dataset_name, m.vocab_size, m.max_length, d.subset_size, d.test_size, d.batch_size, d.synthetic, seed)
         k = m.vocab_size
-    return dict(train=tr, test=te, num_outputs=k, tokenizer=tr.dataset.tokenizer, label_names=names)
+    return dict(train=tr, test=te, num_outputs=k, tokenizer=tr.dataset.tokenizer, label_names=names,
+                dataset=tr.dataset.name, synthetic=tr.dataset.synthetic)   # a synthetic stand-in is named so: "synthetic (stand-in for imdb)"
 
 # %% ../../nbs/wann/37_run.ipynb #1bb25cfc
 def run_wann(cfg: WannConfig, # the whole configuration
@@ -48,6 +49,7 @@ def run_wann(cfg: WannConfig, # the whole configuration
     check_run(output_dir, "wann", settings, resume, overwrite, free=("evolution.num_generations",))   # refuse a taken folder first
     t0 = time.time(); data = load_task_data(cfg, seed)   # bad data settings fail before the folder is touched
     with open_run(output_dir, "wann", settings, resume=resume, overwrite=overwrite, free=("evolution.num_generations",)) as run:
+        run.note(data=dict(dataset=data["dataset"], synthetic=data["synthetic"], requested=cfg.data.dataset_name))   # the run record says what the data really was
         return _run_wann(cfg, Path(output_dir), data, baseline, run.resumed, verbose, seed, t0)
 
 def _run_wann(cfg, out, data, baseline, resume, verbose, seed, t0) -> dict:
@@ -69,7 +71,7 @@ def _run_wann(cfg, out, data, baseline, resume, verbose, seed, t0) -> dict:
     suite = WannBenchmarkSuite(ev)
     rep = suite.comprehensive_benchmark(model, data["test"], cfg.task_type, output_dir=out/"benchmark", genome=best,
                                         history=engine.history, baseline=(bm, "Standard Transformer (gradient)") if baseline else None)
-    s = dict(task_type=cfg.task_type, dataset=cfg.data.dataset_name, train_rows=len(data["train"].dataset), test_rows=len(data["test"].dataset),
+    s = dict(task_type=cfg.task_type, dataset=data["dataset"], synthetic=data["synthetic"], requested_dataset=cfg.data.dataset_name, train_rows=len(data["train"].dataset), test_rows=len(data["test"].dataset),
              generations=engine.generation, population_size=evo.population_size, evolution_seconds=round(t_evo, 1),
              weights=held["weights"], heldout_per_weight=held["performance"], heldout_mean=held["mean"], heldout_max=held["max"],
              train_mean=best.fitness["mean"], train_max=best.fitness["max"], connections=best.num_connections(), layers=len(best.layers),
