@@ -61,15 +61,13 @@ def hypernet(ctx) -> dict:
 
 
 def probes(ctx) -> dict:
-    from taskweaver.models import load_base_model
     from taskweaver.heads.probes import probe_all_layers
     model, tok = ctx.base()
     t = time.perf_counter()
     res = probe_all_layers(model, "sst2", tokenizer=tok, n_train=64, n_test=32, batch_size=16, max_length=64, max_iter=20,
                            cache_dir=str(ctx.out/"features"), device=ctx.section)
     seconds = time.perf_counter() - t
-    rows = res.table if hasattr(res, "table") else res
-    accs = [r["test_acc"] for r in rows] if isinstance(rows, list) else list(rows["test_acc"])
+    layers, accs = res.curve("accuracy", "test")
     assert accs and all(math.isfinite(a) for a in accs)
     return dict(device=_on(model, ctx.device), layers=len(accs), best_test_acc=max(accs), seconds_all_layers=seconds)
 
@@ -85,7 +83,7 @@ def paramgen(ctx) -> dict:
     summary = train_generator(cfg, output_dir=ctx.out/"paramgen", progress=False, log=lambda *a: None)
     assert _finite(summary["final_metrics"]), summary["final_metrics"]
     (g, gen_s) = _timed(lambda: generate_adapter(summary["final_model"], ["Which gas do plants absorb?"] * 4,
-                                                 output=str(ctx.out/"generated.safetensors"), device=ctx.device))
+                                                 output=str(ctx.out/"generated.safetensors"), device=ctx.section))
     sd = load_file(g["output"])
     assert sd and _finite(sd)
     return dict(train_s_per_step=summary["seconds"] / ctx.steps, generate_s=g["generate_seconds"], generated_tensors=len(sd),
@@ -96,7 +94,8 @@ def ghn(ctx) -> dict:
     from taskweaver.ghn.train import GHNTrainConfig, train_ghn
     from taskweaver.ghn.model import load_ghn
     out = ctx.out/"ghn"
-    cfg = GHNTrainConfig.from_dict(dict(output_dir=str(out), max_stories=80, train=dict(max_steps=ctx.steps, eval_every=ctx.steps, progress=False),
+    cfg = GHNTrainConfig.from_dict(dict(output_dir=str(out), max_stories=80, d_models=[64], max_layers=2, heldout_per_family=1,
+                                        models_per_step=2, text_batch=4, train=dict(max_steps=ctx.steps, eval_every=ctx.steps, progress=False),
                                         device=ctx.section))
     res = train_ghn(cfg)
     assert _finite(res.get("metrics", {})), res

@@ -34,6 +34,22 @@ def test_evaluate_saved_by_hub_id_and_in_bf16(saved, monkeypatch):
     assert math.isfinite(b) and a != b and abs(a - b) / a < 0.02, (a, b)    # autocast ran, within bf16's precision
     with pytest.raises(UserError, match="not in the Hugging Face cache"): evaluate_saved("me/never-saved", **kw)
 
+def test_probes_in_bf16(saved):
+    "All-layer probes with features computed under bf16 autocast: finite, close to fp32, cached apart from the fp32 features."
+    from taskweaver.heads.probes import probe_all_layers
+    from taskweaver.models import load_base_model
+    d, _ = saved
+    model, tok = load_base_model(str(d/"base"))
+    texts = [f"review {i}: {'great fun' if i % 2 else 'dull and slow'}" for i in range(48)]
+    data = dict(train=(texts[:32], [i % 2 for i in range(32)]), test=(texts[32:], [i % 2 for i in range(32, 48)]))
+    kw = dict(tokenizer=tok, cache_dir=str(d/"features"), max_iter=20)
+    r32 = probe_all_layers(model, data, device=dict(accelerator="cpu"), **kw)
+    r16 = probe_all_layers(model, data, device=dict(accelerator="cpu", precision="bf16-mixed"), **kw)
+    assert not r16.meta["features_cached"]                                   # not the fp32 features from the cache
+    a32, a16 = r32.curve("accuracy", "test")[1], r16.curve("accuracy", "test")[1]
+    assert len(a16) == len(a32) and all(math.isfinite(a) for a in a16)
+    assert max(abs(x - y) for x, y in zip(a16, a32)) <= 0.25, (a16, a32)   # 16 test rows: a few may flip in bf16
+
 def test_absent_gpu_is_one_line_everywhere(saved):
     from taskweaver.hypernet import TaskWeaver
     from taskweaver.hypernet_train import evaluate_saved
@@ -41,14 +57,17 @@ def test_absent_gpu_is_one_line_everywhere(saved):
     d, toy = saved
     for call in (lambda: load_base_model(str(d/"base"), device="cuda"), lambda: load_text_encoder(device="cuda:0"),
                  lambda: TaskWeaver.from_pretrained(d/"tw", device="cuda"), lambda: TaskWeaver(str(d/"base"), device="cuda"),
-                 lambda: evaluate_saved(str(d/"tw"), dataset_config=str(toy), device=dict(accelerator="gpu"))):
+                 lambda: evaluate_saved(str(d/"tw"), dataset_config=str(toy), device=dict(accelerator="gpu")),
+                 lambda: __import__("taskweaver.heads.probes", fromlist=["x"]).probe_all_layers(None, "sst2", device=dict(accelerator="gpu")),
+                 lambda: __import__("taskweaver.paramgen.inference", fromlist=["x"]).generate_adapter(str(d/"nothing"), "hi", device="cuda")):
         with pytest.raises(UserError, match="sees no CUDA GPU on this machine; use cpu or auto$"): call()
 
 @pytest.mark.parametrize("cmd", [
     "hypernet train --use_default_dataset --output_dir {d}/r1 --device.accelerator gpu",
     "hypernet eval --model {d}/tw --use_default_dataset --accelerator gpu",
     "ghn train --output_dir {d}/r2 --accelerator cuda",
-    "paramgen train --config {d}/missing.yaml --device.accelerator gpu",
+    "paramgen collect --output_dir {d}/r3 --device.accelerator gpu",
+    "heads probe --dataset sst2 --output_dir {d}/r4 --accelerator gpu",
 ])
 def test_cli_absent_gpu(saved, cmd):
     d, _ = saved

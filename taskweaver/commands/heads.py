@@ -5,7 +5,7 @@
 # %% ../../nbs/commands/heads.ipynb #73339db5
 from __future__ import annotations
 import json
-from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, given_flags
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, given_flags, device_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -21,7 +21,8 @@ def _heads_args(p):
     add_run_flags(s, "--output_dir", "recompute into --output_dir when it holds probes with the same settings")
     from taskweaver.heads.probes import probe_all_layers
     config_flags(s, probe_all_layers, aliases={"dataset": ["--task"]}, title="probe settings (probe_all_layers)",
-                 skip=("model", "task", "tokenizer", "label_names", "output_dir", "resume", "overwrite"))
+                 skip=("model", "task", "tokenizer", "label_names", "output_dir", "resume", "overwrite", "device"))
+    device_flags(s, "computed (the features)")
     s.add_argument("--threads", type=int, default=None, help="torch threads")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
     def run(a):
@@ -32,6 +33,8 @@ def _heads_args(p):
         kw = given_flags(a)
         PROCESSORS.check(kw["dataset"], "--task")
         if a.threads: torch.set_num_threads(a.threads)
+        from taskweaver.utils import eval_device
+        if "device" in kw: eval_device(kw["device"])   # a device this machine lacks: one line, before the model loads
         model, tok = load_base_model(a.model)
         res = probe_all_layers(model, tokenizer=tok, output_dir=a.output_dir, resume=a.resume, overwrite=a.overwrite, **kw)
         ls, acc = res.curve("accuracy", "test")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, config_from_flags, given_flags, call_settings
+from ..cli import subcommand, add_run_flags, add_output_dir, config_flags, config_from_flags, given_flags, call_settings, device_flags
 from ..utils import UserError
 
 # %% auto #0
@@ -80,7 +80,9 @@ def _run_generate(a):
     adapter_dir = Path(kw["adapter_dir"]) if kw["adapter_dir"] else output.with_suffix("")
     if adapter_dir.exists() and any(adapter_dir.iterdir()) and not a.overwrite:
         raise UserError(f"adapter folder {adapter_dir} already exists; pass --overwrite to replace it or choose another --adapter_dir")
-    r = generate_adapter(kw["model_path"], prompts, output, adapter_dir)
+    from taskweaver.utils import eval_device
+    eval_device(kw["device"])   # a device this machine lacks: one line, before anything loads
+    r = generate_adapter(kw["model_path"], prompts, output, adapter_dir, device=kw["device"])
     print(f"generated {r['tensors']} tensors ({r['numbers']} numbers) from {len(prompts)} prompt(s) in {r['generate_seconds']} s")
     if r["model"] != str(kw["model_path"]): print(f"generator: {r['model']} (what --model {kw['model_path']} names)")
     print(f"wrote parameters: {r['output']}" + (f" (safetensors; --output {kw['output']} asked for a {Path(kw['output']).suffix or 'suffix-less'} name)"
@@ -123,13 +125,15 @@ def _paramgen_args(p):
     s.set_defaults(func=_run_train)
     s = sub.add_parser("generate", help="prompts → generated LoRA (safetensors) + PEFT adapter folder (seed's inference.py)")
     from taskweaver.paramgen.inference import generate_adapter
-    config_flags(s, generate_adapter, skip=("prompts", "encoder"), aliases={"model_path": ["--model"]}, title="settings (generate_adapter)")
+    config_flags(s, generate_adapter, skip=("prompts", "encoder", "device"), aliases={"model_path": ["--model"]}, title="settings (generate_adapter)")
+    device_flags(s, "generated")
     s.add_argument("--prompt", default=None, help="one prompt"); s.add_argument("--prompt_file", "--prompt-file", default=None, help="one prompt per line")
     s.add_argument("--overwrite", action="store_true", help="replace --output and the adapter folder if they exist")
     s.set_defaults(func=_run_generate)
     s = sub.add_parser("eval", help="held-out NLL/accuracy: base, mean/best zoo checkpoint, generated adapters")
     from taskweaver.paramgen.eval import evaluate_zoos
-    config_flags(s, evaluate_zoos, skip=("log",), title="settings (evaluate_zoos)")
+    config_flags(s, evaluate_zoos, skip=("log", "device"), title="settings (evaluate_zoos)")
+    device_flags(s, "evaluated")
     s.add_argument("--output", default=None, help="JSON file for the table"); s.add_argument("--threads", type=int, default=None, help="torch threads")
     s.set_defaults(func=_run_eval)
     p.set_defaults(func=lambda a: p.print_help() or 2)

@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from .model import last_token_index
-from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, check_ranges, UserError
+from ..utils import atomic_save_file, atomic_write, atomic_write_json, atomic_write_text, check_ranges, UserError, DeviceConfig, eval_device, autocast
 from ..runs import open_run, check_run
 
 # %% auto #0
@@ -50,9 +50,11 @@ def extract_features(model, # a HF causal LM (or a HeadedModel)
                      batch_size: int = 16, max_length: int = 128, # texts are cut to max_length tokens
                      cache_dir: str | Path | None = None, # where features are cached; None = no cache
                      max_positions: int | None = None, # next_token: keep at most this many positions
+                     autocast_dtype=None, # run the forward passes under autocast in this dtype (e.g. torch.bfloat16); None = as the model is
                     ) -> dict:
     "Hidden states of every layer, `{'X': [L+1, N, H] float16, 'next': [N] next-token ids}`, from one forward pass per batch."
-    key = hashlib.sha1(json.dumps([_fingerprint(model), texts, kind, max_length, max_positions]).encode()).hexdigest()[:20]
+    amp = [str(autocast_dtype)] if autocast_dtype is not None else []   # bf16 features are not fp32 features
+    key = hashlib.sha1(json.dumps([_fingerprint(model), texts, kind, max_length, max_positions] + amp).encode()).hexdigest()[:20]
     f = Path(cache_dir)/f"features-{key}.safetensors" if cache_dir is not None else None
     if f is not None and f.exists():
         try: return dict(load_file(str(f)), cached=True)
@@ -67,7 +69,8 @@ def extract_features(model, # a HF causal LM (or a HeadedModel)
         T = max(1, max(len(enc[i]) for i in idx))
         ids = torch.full((len(idx), T), pad, dtype=torch.long); mask = torch.zeros_like(ids)
         for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i], dtype=torch.long); mask[r, :len(enc[i])] = 1
-        hs = torch.stack(bb(input_ids=ids.to(dev), attention_mask=mask.to(dev), output_hidden_states=True).hidden_states)  # [L+1, B, T, H]
+        with autocast(dev, autocast_dtype):
+            hs = torch.stack(bb(input_ids=ids.to(dev), attention_mask=mask.to(dev), output_hidden_states=True).hidden_states)  # [L+1, B, T, H]
         if kind == "classification":
             feats.append(hs[:, torch.arange(len(idx)), last_token_index(mask).to(dev)].half().cpu()); where += idx
         else:
@@ -194,6 +197,7 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                      seed: int = 0, # seeds the row sample
                      resume: bool = False, # recompute into `output_dir` when it holds a probes run with the same settings
                      overwrite: bool = False, # replace the results in `output_dir`
+                     device: DeviceConfig | dict | None = None, # where features are computed: one accelerator and its precision (None: where the model is, fp32)
                     ) -> ProbeResults:
     "Linear probes on every layer from one forward pass per batch; returns (and saves) a tidy per-layer table."
     from taskweaver.models import load_base_model, cache_dir as tw_cache
@@ -204,7 +208,9 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
         from taskweaver.data import PROCESSORS
         PROCESSORS.check(dataset, "dataset")
     if output_dir is not None and not resume: check_run(output_dir, "probes", {}, overwrite=overwrite)   # a taken folder is refused before loading
-    if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model)
+    dev, amp, _ = eval_device(device) if device is not None else (None, None, None)   # an absent GPU is one line, before the model loads
+    if isinstance(model, str) or model is None: model, tokenizer = load_base_model(model, device=dev or "cpu")
+    elif dev is not None: model.to(dev)
     if tokenizer is None: raise UserError("pass the tokenizer of the model")
     L = model.config.num_hidden_layers + 1   # hidden_states: the embeddings, then one per block
     bad = [l for l in (layers or []) if not isinstance(l, int) or not -L <= l < L]
@@ -214,12 +220,12 @@ def probe_all_layers(model, # a HF causal LM, a HeadedModel, or a name for `load
                     top_k=top_k, max_positions=max_positions, seed=seed)
     with open_run(output_dir, "probes", settings, resume=resume, overwrite=overwrite) if output_dir is not None else contextlib.nullcontext():
         res = _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter,
-                     top_k, max_positions, cache_dir, seed)
+                     top_k, max_positions, cache_dir, seed, amp)
         if output_dir is not None: res.save(output_dir)
     return res
 
 def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names, batch_size, max_length, C, max_iter, top_k,
-           max_positions, cache_dir, seed) -> ProbeResults:
+           max_positions, cache_dir, seed, amp=None) -> ProbeResults:
     from taskweaver.models import cache_dir as tw_cache
     name = dataset if isinstance(dataset, str) else "custom"
     if isinstance(dataset, str):
@@ -235,6 +241,7 @@ def _probe(model, dataset, task, tokenizer, n_train, n_test, layers, label_names
     was_training = model.training; model.eval()
     t0 = time.time()
     kw = dict(kind=kind, batch_size=batch_size, max_length=max_length, cache_dir=cache, max_positions=max_positions)
+    kw["autocast_dtype"] = amp   # the forward passes in the device section's precision; the probes fit in fp32
     ftr, fte = extract_features(model, tokenizer, tr_t, **kw), extract_features(model, tokenizer, te_t, **kw)
     t_feat = time.time() - t0
     model.train(was_training)

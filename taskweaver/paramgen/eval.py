@@ -10,6 +10,7 @@ import torch
 from .zoo import HeldOut, load_zoo, ZooConfig, build_lora_model
 from .prompts import dataset_prompts
 from .inference import AdapterGenerator
+from ..utils import DeviceConfig, eval_device, autocast
 
 # %% auto #0
 __all__ = ['mean_state', 'best_checkpoint', 'bootstrap_ci', 'Harness', 'unseen_prompt_groups', 'evaluate_systems',
@@ -40,12 +41,14 @@ class Harness:
                  dataset: str = "arc", dataset_config: str | None = "ARC-Challenge", split: str = "test",
                  n: int = 64, # held-out rows
                  peft_config: dict | None = None, # the zoo's LoraConfig (rank, alpha, targets)
-                 max_length: int = 192, batch_size: int = 8, model=None, tokenizer=None):
+                 max_length: int = 192, batch_size: int = 8, model=None, tokenizer=None,
+                 device: DeviceConfig | dict | None = None): # where it scores: one accelerator and its precision (default: the CPU, 32-true)
         from taskweaver.models import load_base_model
+        self.dev, self.amp, _ = eval_device(device)   # an absent GPU is one line, before the model loads
         if model is None: model, tokenizer = load_base_model(base_model)
         pc = peft_config or {}
         zc = ZooConfig(rank=pc.get("r", 2), alpha=pc.get("lora_alpha", 4), target_modules=sorted(pc["target_modules"]) if pc.get("target_modules") else None)
-        self.pm = build_lora_model(model, zc); self.pm.eval()
+        self.pm = build_lora_model(model, zc).to(self.dev); self.pm.eval()
         self.held = HeldOut.load(dataset, tokenizer, n, split, dataset_config, max_length)
         self.batch_size, self.tokenizer = batch_size, tokenizer
 
@@ -68,7 +71,7 @@ class Harness:
         h = copy.copy(self); h.held = HeldOut.load(dataset, self.tokenizer, n, split, dataset_config, max_length); return h
 
     def _eval(self):
-        r = self.held.evaluate(self.pm, self.batch_size)
+        with autocast(self.dev, self.amp): r = self.held.evaluate(self.pm, self.batch_size)
         return r, self.held.last_correct
 
 # %% ../../nbs/paramgen/55_eval.ipynb #b8158ba4
@@ -111,6 +114,7 @@ def evaluate_zoos(checkpoint_dir: list, # zoo folder(s): the mean and best check
                   n_groups: int = 3, # unseen prompt groups given to the generator
                   max_length: int = 192, # prompt + completion tokens
                   batch_size: int = 8, # rows per forward pass
+                  device: DeviceConfig | dict | None = None, # where models score and the generator generates: one accelerator and its precision (default: the CPU)
                   log=print) -> list:
     "Held-out NLL and accuracy of the base model, each zoo's mean and best checkpoint, and the generator's adapters (`taskweaver paramgen eval`)."
     from taskweaver.utils import check_ranges
@@ -119,10 +123,10 @@ def evaluate_zoos(checkpoint_dir: list, # zoo folder(s): the mean and best check
     dirs = [checkpoint_dir] if isinstance(checkpoint_dir, (str, Path)) else list(checkpoint_dir)
     zoos = {Path(d).parent.name: d for d in dirs}
     pc = load_zoo(dirs[0], 1, verbose=False)[0][0][2].get("peft_config")
-    h = Harness(base_model, dataset, dataset_config, split, n, pc, max_length, batch_size)
+    h = Harness(base_model, dataset, dataset_config, split, n, pc, max_length, batch_size, device=device)
     ag, groups = None, None
     if generator:
         from taskweaver.paramgen.inference import AdapterGenerator
-        ag = AdapterGenerator(generator)
+        ag = AdapterGenerator(generator, device=device)
         groups = unseen_prompt_groups(dataset, dataset_config, n_groups, ag.gen.n_prompts, skip=n, split=split)
     return evaluate_systems(h, zoos, ag, groups, log=log)

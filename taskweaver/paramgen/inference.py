@@ -11,7 +11,7 @@ from .tokenizer import ParamTokenizer, ParamLayout
 from .generator import load_generator, resolve_generator_path
 from .train import ZooNormalizer
 from .prompts import read_prompt_lines
-from ..utils import atomic_save_file, UserError
+from ..utils import atomic_save_file, UserError, DeviceConfig, eval_device, autocast
 from ..lora import save_peft_adapter
 
 # %% auto #0
@@ -27,10 +27,13 @@ def prompt_groups_for(prompts: list, p: int) -> list:
 
 class AdapterGenerator:
     "A trained generator with its text encoder and parameter layout: prompts → LoRA state dict."
-    def __init__(self, model_path, encoder=None):
+    def __init__(self, model_path, encoder=None,
+                 device: DeviceConfig | dict | None = None): # where the encoder and generator run: one accelerator and its precision (default: the CPU)
+        self.dev, self.amp, _ = eval_device(device)   # an absent GPU is one line, before anything loads
         self.gen, self.meta = load_generator(model_path)
+        self.gen.to(self.dev)
         from taskweaver.models import load_text_encoder
-        self.encoder = encoder or load_text_encoder(self.meta["config"]["model"]["text_encoder_name"])
+        self.encoder = encoder or load_text_encoder(self.meta["config"]["model"]["text_encoder_name"], device=self.dev)
         self.tokenizer = ParamTokenizer(ParamLayout.from_dict(self.meta["layout"]))
         L = self.tokenizer.layout
         if self.meta.get("target_norm", "token") == "zoo":
@@ -44,8 +47,8 @@ class AdapterGenerator:
         "Normalised parameter tokens `[max_tokens, token_dim]` for a list of prompts (averaged over groups)."
         groups = prompt_groups_for(prompts, self.gen.n_prompts)
         flat = [x for g in groups for x in g]
-        e = torch.as_tensor(self.encoder.encode(flat, convert_to_numpy=True, show_progress_bar=False), dtype=torch.float32)
-        return self.gen(e.view(len(groups), self.gen.n_prompts, -1)).mean(0)
+        e = torch.as_tensor(self.encoder.encode(flat, convert_to_numpy=True, show_progress_bar=False), dtype=torch.float32, device=self.dev)
+        with autocast(self.dev, self.amp): return self.gen(e.view(len(groups), self.gen.n_prompts, -1)).mean(0).float().cpu()
 
     def generate(self, prompts: list | str) -> dict:
         "A LoRA state dict (PEFT keys) generated from `prompts`."
@@ -81,12 +84,14 @@ def generate_adapter(model_path: str, # a results/final_model folder (or its mod
                      prompts: list | str, # one prompt or a list (grouped by the generator's prompt count)
                      output: str = "generated_params.safetensors", # the generated LoRA state dict; a seed-style .pt name is written as .safetensors
                      adapter_dir: str | None = None, # the PEFT adapter folder (default: `output` without its suffix)
-                     encoder=None) -> dict:
+                     encoder=None,
+                     device: DeviceConfig | dict | None = None, # where the encoder and generator run: one accelerator and its precision (default: the CPU)
+                    ) -> dict:
     "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns the paths written (and the generator read) and timing."
     t0 = time.time()
     output = safetensors_output(output)   # refuse a bad name before loading anything
     model = resolve_generator_path(model_path)
-    ag = AdapterGenerator(model, encoder)
+    ag = AdapterGenerator(model, encoder, device)
     t1 = time.time(); sd = ag.generate(prompts); gen_s = time.time() - t1
     atomic_save_file(sd, output, metadata=dict(prompts=json.dumps(prompts if isinstance(prompts, list) else [prompts])))
     pc = ag.meta.get("peft_config") or {}

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 import torch
 from torch import nn
-from ..train import TrainConfig, FabricTrainer
+from ..train import TrainConfig, FabricTrainer, check_accelerator
 from .zoo import load_zoo, save_checkpoint
 from ..utils import load_state, atomic_write_dir, atomic_write_json
 from ..runs import open_run, check_run
@@ -129,7 +129,7 @@ def load_training_data(cfg: GeneratorConfig, encoder, log=print) -> dict:
 # %% ../../nbs/paramgen/53_train.ipynb #3fc81aa0
 def masked_losses(pred, target, mask, mse_weight: float = 1.0, l1_weight: float = 0.1) -> tuple:
     "`(loss, metrics)`: mse_weight·MSE + l1_weight·L1 over unpadded positions, with MAE, RMSE and relative error."
-    m = mask.to(pred.dtype).expand_as(pred); n = m.sum().clamp(min=1)
+    m = mask.to(pred.device, pred.dtype).expand_as(pred); n = m.sum().clamp(min=1)
     diff = (pred - target) * m
     mse, l1 = (diff ** 2).sum() / n, diff.abs().sum() / n
     rel = diff.pow(2).sum().sqrt() / (target * m).pow(2).sum().sqrt().clamp(min=1e-12)
@@ -141,12 +141,12 @@ def experiment_dir(cfg: GeneratorConfig) -> Path:
     return Path(cfg.logging.experiment_dir)/(cfg.logging.experiment_name or datetime.now().strftime("lora_generator_%Y%m%d_%H%M%S"))
 
 def _evaluate(gen, data, cfg, max_pairs: int = 64) -> dict:
-    sums, n = {}, 0
+    sums, n, dev = {}, 0, next(gen.parameters()).device   # validation pairs go to the generator's device
     for z in data["zoos"]:
         if z["val"] is None: continue
         pairs = [(i, g) for i in range(z["n_ckpt"]) for g in range(len(z["val"]))]
         for i, g in pairs[:: max(1, len(pairs) // max_pairs)][:max_pairs]:
-            loss, mt = masked_losses(gen(z["val"][g][None]), z["tokens"][i][None], data["mask"], cfg.training.mse_weight, cfg.training.l1_weight)
+            loss, mt = masked_losses(gen(z["val"][g][None].to(dev)), z["tokens"][i][None].to(dev), data["mask"], cfg.training.mse_weight, cfg.training.l1_weight)
             for k, v in dict(val_loss=loss, **mt).items(): sums[k] = sums.get(k, 0.0) + float(v)
             n += 1
     return {k: v / n for k, v in sums.items()} if n else {}
@@ -163,6 +163,7 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
     from taskweaver.models import load_text_encoder
     out = Path(output_dir) if output_dir else experiment_dir(cfg)
     if not dry_run: check_run(out, "generator", cfg.to_dict(), resume, overwrite)   # refuse a taken folder before loading anything
+    check_accelerator(cfg.device.accelerator)   # and a device this machine lacks
     torch.manual_seed(cfg.training.seed)
     enc = encoder or load_text_encoder(cfg.model.text_encoder_name)
     data = load_training_data(cfg, enc, log)

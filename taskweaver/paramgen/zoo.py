@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from ..data import get_processor
 from ..sft_data import DataCollatorWithPromptLengths
-from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict
+from ..train import TrainConfig, FabricTrainer, load_trainable_state_dict, check_accelerator
 from ..utils import strict_from_dict, atomic_save_file, atomic_write_json, load_state, load_torch_file, read_safetensors, check_ranges, UserError, DeviceConfig
 from ..runs import open_run, check_run
 
@@ -82,6 +82,8 @@ class HeldOut:
         nll_sum, n_tok, correct = 0.0, 0, []
         for s in range(0, len(self.features), batch_size):
             b = self.collate(self.features[s:s+batch_size])
+            dev = next(model.parameters()).device   # the model's device: the held-out rows go there
+            b = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in b.items()}
             logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits.float()
             lp = torch.log_softmax(logits[:, :-1], -1); lab = b["labels"][:, 1:]
             m = lab != -100
@@ -203,6 +205,7 @@ def collect_zoo(cfg: ZooConfig, # what to train and how many checkpoints to keep
     "Fine-tune a LoRA and keep `cfg.n_checkpoints` consecutive checkpoints; resumable. Returns a summary."
     from taskweaver.models import load_base_model
     check_run(cfg.output_dir, "zoo", cfg.to_dict(), resume, overwrite, free=("n_checkpoints",))   # refuse a taken folder first
+    check_accelerator(cfg.device.accelerator)   # and a device this machine lacks, before the model loads
     if model is None: model, tokenizer = load_base_model(cfg.base_model)
     proc = get_processor(cfg.dataset, tokenizer, max_length=cfg.max_length)
     rows = proc.load(dataset_config=cfg.dataset_config, split="train")[:cfg.n_train]
