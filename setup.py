@@ -1,6 +1,8 @@
-"""Packaging for taskweaver: reads settings.ini the way nbdev's template does."""
+"""Packaging for taskweaver: reads settings.ini the way nbdev's template does, and ships data/ inside the package."""
 from configparser import ConfigParser
-import setuptools, shlex
+from pathlib import Path
+import setuptools, shlex, shutil
+from setuptools.command.build_py import build_py
 
 # note: all settings are in settings.ini; edit there, not here
 config = ConfigParser(delimiters=['='])
@@ -23,8 +25,17 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = shlex.split(cfg.get('requirements', ''))
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
-ray_requirements = shlex.split(cfg.get('ray_requirements', ''))
+# every `<name>_requirements` setting is the extra `<name>` (dev, lab, ray, swanlab)
+extras = {k[:-len('_requirements')]: shlex.split(v) for k, v in cfg.items() if k.endswith('_requirements')}
+
+class build_py_with_data(build_py):
+    "Copy the repository's data/ samples into the built package as <lib>/_data (taskweaver.data.PACKAGE_DATA; data.py is a module)."
+    def run(self):
+        super().run()
+        if self.editable_mode: return   # an editable install reads data/ in the checkout (taskweaver.data.data_dir)
+        src = Path(__file__).resolve().parent/'data'
+        if not src.is_dir(): raise SystemExit(f"{src} is missing: the data samples are part of the package")
+        shutil.copytree(src, Path(self.build_lib)/cfg['lib_path']/'_data', dirs_exist_ok=True)
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -38,7 +49,8 @@ setuptools.setup(
     packages = setuptools.find_packages(include=['taskweaver', 'taskweaver.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={'dev': dev_requirements, 'ray': ray_requirements},
+    extras_require = extras,
+    cmdclass = {'build_py': build_py_with_data},
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

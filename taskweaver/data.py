@@ -17,16 +17,26 @@ from .utils import read_json, _strip_json_comments   # one reader for every conf
 
 
 # %% auto #0
-__all__ = ['SAMPLE_PLAN', 'PROCESSORS', 'data_dir', 'data_path', 'make_data_samples', 'read_rows', 'get_field',
+__all__ = ['PACKAGE_DATA', 'SAMPLE_PLAN', 'PROCESSORS', 'data_dir', 'data_path', 'make_data_samples', 'read_rows', 'get_field',
            'DatasetProcessor', 'register_processor', 'get_processor', 'classification_datasets', 'text_datasets',
            'ClassificationData', 'ClassificationProcessor']
 
 # %% ../nbs/01_data.ipynb #8153566c
+PACKAGE_DATA = "_data"   # the samples' folder inside an installed package (setup.py copies data/ there)
+
 def data_dir() -> Path:
-    "Folder of the data samples: `$TASKWEAVER_DATA`, else the repository's `data/`."
-    if os.environ.get("TASKWEAVER_DATA"): return Path(os.environ["TASKWEAVER_DATA"]).expanduser()
+    "Folder of the data samples: `$TASKWEAVER_DATA`, else the repository checkout's `data/`, else the copy installed with the package."
+    if os.environ.get("TASKWEAVER_DATA"):
+        p = Path(os.environ["TASKWEAVER_DATA"]).expanduser()
+        if not p.is_dir(): raise UserError(f"TASKWEAVER_DATA={p} is not a folder; point it at a folder laid out like the repository's data/, or unset it")
+        return p
     import importlib.util
-    return Path(importlib.util.find_spec("taskweaver").origin).resolve().parent.parent/"data"
+    pkg = Path(importlib.util.find_spec("taskweaver").origin).resolve().parent
+    checkout, installed = pkg.parent/"data", pkg/PACKAGE_DATA
+    if (pkg.parent/"settings.ini").is_file() and checkout.is_dir(): return checkout   # a clone, or an editable install
+    if installed.is_dir(): return installed                                            # pip install . (not editable)
+    raise UserError(f"no data samples: TASKWEAVER_DATA is not set, {checkout} is not a repository checkout's data/ and {installed} "
+                    f"(a non-editable install's copy) does not exist; set TASKWEAVER_DATA to a folder laid out like data/, or reinstall taskweaver")
 
 def data_path(*parts) -> Path:
     "A file or folder under `data_dir()`; errors with what is there when it does not exist."
