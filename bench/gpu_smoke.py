@@ -35,7 +35,8 @@ def _timed(fn, repeats: int = 3) -> tuple:
 
 
 def _on(module_or_tensor, device: torch.device) -> str:
-    t = module_or_tensor if torch.is_tensor(module_or_tensor) else next(module_or_tensor.parameters())
+    m = module_or_tensor   # a module's first parameter, or first buffer (WANN models have no parameters)
+    t = m if torch.is_tensor(m) else next(iter([*m.parameters(), *m.buffers()]))
     if t.device.type != device.type: raise AssertionError(f"on {t.device}, expected {device}")
     return str(t.device)
 
