@@ -96,6 +96,8 @@ def main(argv: list | None = None) -> int:
         (p if args.command is None else p._subparsers._group_actions[0].choices[args.command]).print_help()
         return 0 if args.command is None else 2
     debug = args.debug or os.environ.get("TASKWEAVER_DEBUG") == "1"
+    from taskweaver.runs import launch_rank
+    if launch_rank() > 0: sys.stdout = open(os.devnull, "w")   # the other processes of a multi-process launch work quietly: rank 0 reports
     try: rc = args.func(args)
     except Exception as e:   # bad input: the message, not a traceback
         if debug or not is_user_error(e): raise

@@ -44,3 +44,15 @@ def test_two_processes_match_one_and_resume(tmp_path):
     rows, out = run(tmp_path, "two", 2, 4, 10)
     assert "resumed from" in out and all(r["step"] == 10 for r in rows)
     for r in rows: assert close(r["w"], one["w"]), (r["w"], one["w"])   # float sums in another order: 1e-5 is ample
+
+def test_cli_launch_with_two_processes(tmp_path):
+    "A command launched on 2 processes (Fabric re-runs it for rank 1): rank 0 claims the run folder, rank 1 joins it, one report."
+    out = tmp_path/"ghn"
+    p = subprocess.run(["taskweaver", "ghn", "train", "--output_dir", str(out), "--device.accelerator", "cpu", "--device.devices", "2",
+                        "--device.strategy", "ddp", "--train.max_steps", "2", "--max_stories", "60", "--d_models", "64",
+                        "--heldout_per_family", "1"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert p.stdout.count("trained GHN") == 1, p.stdout                      # rank 1 works quietly
+    rec = json.loads((out/"run.json").read_text())
+    assert rec["status"] == "finished" and rec["resumes"] == 0                # one run, not refused by its own second process
+    assert not (out/".taskweaver.lock").exists() and (out/"model.safetensors").exists()
