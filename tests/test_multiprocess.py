@@ -1,6 +1,6 @@
 """Multi-process training through the engine: 2 CPU processes (DDP over gloo, Fabric's own launcher) reach the weights
 of 1 process with the same global batch, and a 2-process run resumes from the checkpoint the engine wrote."""
-import json, subprocess, sys, textwrap
+import json, re, subprocess, sys, textwrap
 from safetensors import safe_open
 
 SCRIPT = textwrap.dedent('''
@@ -26,7 +26,8 @@ def run(tmp_path, out, devices, batch, steps):
     p = subprocess.run([sys.executable, str(script), str(tmp_path/out), str(devices), str(batch), str(steps)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
-    rows = [json.loads(l.split("RESULT ", 1)[1]) for l in p.stdout.splitlines() if "RESULT " in l]
+    # the ranks print at once and their lines may run together: take every RESULT {...} (flat JSON objects)
+    rows = [json.loads(m) for m in re.findall(r"RESULT (\{[^{}]*\})", p.stdout)]
     assert sorted(r["rank"] for r in rows) == list(range(devices)) and {r["world"] for r in rows} == {devices}, rows
     return rows, p.stdout
 
