@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, json, os, random, re, string, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 import torch
 import datasets
 from datasets import Dataset, concatenate_datasets
@@ -18,8 +18,8 @@ from .utils import read_json, _strip_json_comments   # one reader for every conf
 
 # %% auto #0
 __all__ = ['PACKAGE_DATA', 'SAMPLE_PLAN', 'PROCESSORS', 'data_dir', 'data_path', 'make_data_samples', 'read_rows', 'get_field',
-           'DatasetProcessor', 'register_processor', 'get_processor', 'classification_datasets', 'text_datasets',
-           'ClassificationData', 'ClassificationProcessor']
+           'Prompt', 'DatasetProcessor', 'register_processor', 'get_processor', 'classification_datasets',
+           'text_datasets', 'ClassificationData', 'ClassificationProcessor']
 
 # %% ../nbs/01_data.ipynb #8153566c
 PACKAGE_DATA = "_data"   # the samples' folder inside an installed package (setup.py copies data/ there)
@@ -60,6 +60,7 @@ SAMPLE_PLAN = {  # relative path -> ("rows", n) | ("instances", n) | ("bytes_unt
     "super_natural_instructions/contributor_drafts/*.json": ("instances", 250),
     "super_natural_instructions/contributor_drafts/README.md": ("copy",),
     "super_natural_instructions/splits/default/test_tasks.txt": ("copy",),
+    "task_descriptions/t2l_paraphrases.json": ("copy",),
 }
 
 def _cut(src: Path, dst: Path, plan):
@@ -124,6 +125,13 @@ def get_field(row: dict, name: str):
     return row[name]
 
 # %% ../nbs/01_data.ipynb #b7ba2204
+class Prompt(NamedTuple):
+    "A prompt in three parts: `head` (e.g. the task definition) and `tail` are kept whole; `body` (the instance input) may be cut."
+    head: str = ""
+    body: str = ""
+    tail: str = ""
+    def __str__(self): return self.head + self.body + self.tail
+
 class DatasetProcessor:
     "Turns raw rows of one dataset into tokenized `(prompt, completion)` examples."
     task_text = ""          # description of the task, for datasets with one task
@@ -133,12 +141,12 @@ class DatasetProcessor:
     label_names = None      # class names: set for classification datasets (a text → one of these labels)
     text_field = None       # the row field `text(row)` reads: set for datasets with raw text (probes, WANN, LM data read it)
     def __init__(self, tokenizer=None, # a HF tokenizer; None gives text-only examples
-                 max_length: int = 512, # prompt + completion tokens; longer prompts are cut from the left
+                 max_length: int = 512, # prompt + completion tokens; a longer example has its prompt's `body` cut in the middle
                  use_chat_template: bool | None = None, # wrap prompts in the tokenizer's chat template (None: when it has one)
                  **options): # processor-specific options (e.g. `prompt_field` for `jsonl`)
         self.tokenizer, self.max_length, self.options = tokenizer, max_length, options
         self.use_chat_template = (getattr(tokenizer, "chat_template", None) is not None) if use_chat_template is None else use_chat_template
-        self._warned = False
+        self.truncation = {}   # per task: examples, input_cut, dropped (of the last `process` call)
 
     def load(self, dataset_path=None, dataset_config=None, split=None) -> list:
         "Raw rows: from `dataset_path` (file, folder or hub id) or the vendored sample."
@@ -172,33 +180,64 @@ class DatasetProcessor:
         if not self.use_chat_template: return prompt
         return self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
 
-    def _prepare_examples(self, prompts: list, completions: list, tasks: list | None = None, task_texts: list | None = None) -> dict:
-        "Tokenize prompts and completions; `prompt_length` counts the prompt tokens of each example."
+    cut_completions = False   # running-text continuations (stories, articles) may lose their end; answers never do
+    def _prepare_examples(self, prompts: list, # strings, or `Prompt(head, body, tail)`: only the body (the instance input) is ever cut
+                          completions: list, tasks: list | None = None, task_texts: list | None = None,
+                          references: list | None = None, # every acceptable answer of each example (default: its completion)
+                          ids: list | None = None, # a stable id per example (default `task/k`)
+                         ) -> dict:
+        "Tokenize prompts and completions; `prompt_length` counts the prompt tokens. Too long: the prompt's body is cut, or the example dropped."
         n = len(prompts)
         if len(completions) != n: raise ValueError(f"{n} prompts but {len(completions)} completions")
+        prompts = [Prompt(*p) if isinstance(p, tuple) else Prompt("", str(p), "") for p in prompts]
         for i, p in enumerate(prompts):
             if not str(p).strip(): raise ValueError(f"{type(self).__name__}: example {i} has an empty prompt")
-        tasks = tasks or [self.name] * n
-        task_texts = task_texts or [self.task_text] * n
-        out = dict(prompt=list(prompts), completion=list(completions), task=list(tasks), task_text=list(task_texts))
+        tasks = list(tasks or [self.name] * n)
+        task_texts = list(task_texts or [self.task_text] * n)
+        references = [list(r) for r in references] if references is not None else [[c.strip()] for c in completions]
+        if ids is None:
+            seen = {}
+            ids = [f"{t}/{seen.setdefault(t, []).append(0) or len(seen[t])}" for t in tasks]
+        out = dict(prompt=[str(p) for p in prompts], completion=list(completions), task=tasks, task_text=task_texts,
+                   references=references, id=list(ids), truncated=[False] * n)
+        self.truncation = {}
+        for t in tasks: self.truncation.setdefault(t, dict(examples=0, input_cut=0, dropped=0))["examples"] += 1
         if self.tokenizer is None: return out
-        ids, plens = [], []
         eos = self.tokenizer.eos_token or ""
-        for p, c in zip(prompts, completions):
-            pi = self.tokenizer(self.format_prompt(p), add_special_tokens=not self.use_chat_template)["input_ids"]
+        keep, ids_, plens = [], [], []
+        for k, (p, c) in enumerate(zip(prompts, completions)):
             ci = self.tokenizer(c + (eos if self.use_chat_template else ""), add_special_tokens=False)["input_ids"]
-            if len(ci) >= self.max_length: ci = ci[:self.max_length // 2]
-            if len(pi) + len(ci) > self.max_length:
-                if not self._warned:
-                    warnings.warn(f"{type(self).__name__}: an example has {len(pi)+len(ci)} tokens > max_length={self.max_length}; "
-                                  f"cutting prompts from the left (warned once)"); self._warned = True
-                excess = len(pi) + len(ci) - self.max_length
-                raw = self.tokenizer(p, add_special_tokens=False)["input_ids"]   # cut the text, keep the chat template around it
-                pi = self.tokenizer(self.format_prompt(self.tokenizer.decode(raw[excess:])), add_special_tokens=not self.use_chat_template)["input_ids"]
-                pi = pi[max(0, len(pi) + len(ci) - self.max_length):]
-            ids.append(pi + ci); plens.append(len(pi))
-        out.update(input_ids=ids, attention_mask=[[1]*len(x) for x in ids], prompt_length=plens)
+            if self.cut_completions and len(ci) >= self.max_length: ci = ci[:self.max_length // 2]
+            pi, cut = self._fit_prompt(p, len(ci))
+            if pi is None: self.truncation[tasks[k]]["dropped"] += 1; continue
+            if cut: self.truncation[tasks[k]]["input_cut"] += 1; out["truncated"][k] = True
+            keep.append(k); ids_.append(pi + ci); plens.append(len(pi))
+        out = {col: [v[k] for k in keep] for col, v in out.items()}
+        out.update(input_ids=ids_, attention_mask=[[1]*len(x) for x in ids_], prompt_length=plens)
+        cut = {t: s for t, s in self.truncation.items() if s["input_cut"] or s["dropped"]}
+        if cut:
+            nc, nd = sum(s["input_cut"] for s in cut.values()), sum(s["dropped"] for s in cut.values())
+            warnings.warn(f"{self.name}: max_length={self.max_length}: the input of {nc} of {n} examples was cut in the middle and {nd} "
+                          f"examples were dropped (their definition and answer alone are longer), in {len(cut)} task(s): "
+                          f"{', '.join(sorted(cut)[:4])}{' …' if len(cut) > 4 else ''}; see `.truncation` per task")
         return out
+
+    def _tokenize_prompt(self, text: str) -> list:
+        return self.tokenizer(self.format_prompt(text), add_special_tokens=not self.use_chat_template)["input_ids"]
+
+    def _fit_prompt(self, p: Prompt, n_completion: int) -> tuple:
+        "`(prompt ids, was cut)`: the prompt whole if it fits, else with the middle of its body replaced by ` … `; `(None, True)` if nothing fits."
+        budget = self.max_length - n_completion
+        pi = self._tokenize_prompt(str(p))
+        if len(pi) <= budget: return pi, False
+        body = self.tokenizer(p.body, add_special_tokens=False)["input_ids"]
+        for slack in (2, 4, 8, 16, 32):   # re-tokenizing around the cut can move a token or two
+            n = len(body) - (len(pi) - budget) - slack
+            if n <= 0: break
+            cut = self.tokenizer.decode(body[:n - n // 2]) + " … " + self.tokenizer.decode(body[len(body) - n // 2:] if n // 2 else [])
+            pc = self._tokenize_prompt(p.head + cut.rstrip() + p.tail)
+            if len(pc) <= budget: return pc, True
+        return None, True
 
     @property
     def name(self): return getattr(self, "_name", type(self).__name__)
@@ -302,12 +341,17 @@ def _norm_answer(s: str) -> str:
     s = "".join(ch for ch in s.lower().strip() if ch not in string.punctuation)
     return re.sub(r"\s+", " ", s).strip()
 
+def _strict_answer(s: str) -> str: return " ".join(s.split())
+
 @patch
-def score(self: DatasetProcessor, pred: str, gold: str) -> dict:
-    "Scores of a generated answer against the gold completion: ROUGE-L F and exact match of the normalised texts."
+def score(self: DatasetProcessor, pred: str, gold: str | list) -> dict:
+    "ROUGE-L F, strict exact match (case, punctuation and format count; only spacing is ignored) and exact match of the normalised texts; the best over `gold` when it lists several acceptable answers."
     from rouge_score import rouge_scorer
-    sc = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False).score(gold, pred)["rougeL"].fmeasure
-    return dict(rougeL=sc, exact_match=float(_norm_answer(pred) == _norm_answer(gold)))
+    golds = [gold] if isinstance(gold, str) else list(gold)
+    sc = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    return dict(rougeL=max(sc.score(g, pred)["rougeL"].fmeasure for g in golds),
+                exact_match=float(any(_strict_answer(pred) == _strict_answer(g) for g in golds)),
+                exact_match_norm=float(any(_norm_answer(pred) == _norm_answer(g) for g in golds)))
 
 class ClassificationProcessor(DatasetProcessor):
     "A dataset of `(text, label)` rows: set `label_names`, `template`, and the row fields (or override `text`/`label`)."
@@ -316,7 +360,8 @@ class ClassificationProcessor(DatasetProcessor):
     def label(self, row: dict) -> int: return int(get_field(row, self.label_field))
     def process(self, examples):
         choices = ", ".join(self.label_names[:-1]) + f" or {self.label_names[-1]}" if len(self.label_names) > 1 else self.label_names[0]
-        return self._prepare_examples([self.template.format(text=self.text(r), choices=choices) for r in examples],
+        head, tail = self.template.split("{text}", 1) if "{text}" in self.template else ("", self.template)
+        return self._prepare_examples([Prompt(head.format(choices=choices), self.text(r), tail.format(choices=choices)) for r in examples],
                                       [" " + self.answer(r) for r in examples])
     def score(self, pred: str, gold: str) -> dict:
         "Accuracy: the first class name the answer starts with is the gold one."

@@ -39,6 +39,7 @@ class TaskWeaverConfig:
     layer_embed_dim: int = 32
     type_embed_dim: int = 32
     trunk_layers: int = 2                   # Linear+SiLU blocks in the shared trunk
+    shared_adapter: bool = False            # add one learned adapter per module to every generated one (the part all tasks share)
     module_shapes: dict = field(default_factory=dict)  # filled at build: {full module name: [d_in, d_out]}
     version: int = 1
 
@@ -58,7 +59,8 @@ class LoraHyperNetwork(nn.Module):
     "Task embedding ⊕ layer embedding ⊕ module-type embedding → shared MLP trunk → per-type heads emitting A and B."
     def __init__(self, emb_dim: int, # size of the task embedding
                  modules: dict, # {full name: (layer index, type key, d_in, d_out)}
-                 hidden_dim: int, rank: int, layer_embed_dim: int = 32, type_embed_dim: int = 32, trunk_layers: int = 2):
+                 hidden_dim: int, rank: int, layer_embed_dim: int = 32, type_embed_dim: int = 32, trunk_layers: int = 2,
+                 shared: bool = False): # add a learned per-module (A, B) to every generated adapter
         super().__init__()
         self.names = list(modules)
         self.rank = rank
@@ -81,6 +83,8 @@ class LoraHyperNetwork(nn.Module):
             nn.init.normal_(self.head_A[self._k(t)].weight, std=1 / math.sqrt(hidden_dim * di))  # A entries ~ N(0, 1/d_in), like LoRA's A
             nn.init.zeros_(self.head_A[self._k(t)].bias)
             nn.init.zeros_(self.head_B[self._k(t)].weight); nn.init.zeros_(self.head_B[self._k(t)].bias)  # B = 0: starts as the base LM
+        self.shared_A = nn.ParameterList([nn.Parameter(torch.zeros(rank, modules[n][2])) for n in self.names]) if shared else None
+        self.shared_B = nn.ParameterList([nn.Parameter(torch.zeros(modules[n][3], rank)) for n in self.names]) if shared else None
 
     @staticmethod
     def _k(t: str) -> str: return t.replace(".", "_")
@@ -97,8 +101,14 @@ class LoraHyperNetwork(nn.Module):
             di, do = self.shapes[t]
             A = self.head_A[self._k(t)](h[:, idx]).view(N, len(idx), self.rank, di)
             B = self.head_B[self._k(t)](h[:, idx]).view(N, len(idx), do, self.rank)
-            for j, m in enumerate(idx.tolist()): out[self.names[m]] = (A[:, j], B[:, j])
+            for j, m in enumerate(idx.tolist()):
+                if self.shared_A is None: out[self.names[m]] = (A[:, j], B[:, j])
+                else: out[self.names[m]] = (A[:, j] + self.shared_A[m], B[:, j] + self.shared_B[m])   # shared part + this task's offset
         return out
+
+    def shared_parameters(self) -> list:
+        "The per-module shared adapters (empty without `shared`): the optimizer may give them their own learning rate."
+        return [] if self.shared_A is None else [*self.shared_A, *self.shared_B]
 
 # %% ../nbs/hypernet/11_hypernet.ipynb #b1ae4c4a
 def _module_type(name: str) -> str: return name.split(".")[-1]
@@ -134,7 +144,8 @@ class TaskWeaver(Pretrained, nn.Module):
         else: emb_dim = base_model.config.hidden_size
         self._text_cache: dict = {}
         modules = {n: (layer_index(n), _module_type(n), l.d_in, l.d_out) for n, l in self.layers.items()}
-        self.hypernet = LoraHyperNetwork(emb_dim, modules, c.hidden_dim, c.lora_rank, c.layer_embed_dim, c.type_embed_dim, c.trunk_layers)
+        self.hypernet = LoraHyperNetwork(emb_dim, modules, c.hidden_dim, c.lora_rank, c.layer_embed_dim, c.type_embed_dim, c.trunk_layers,
+                                         shared=c.shared_adapter)
         if device is not None: self.to(device)
 
     @property

@@ -16,15 +16,18 @@ from .utils import strict_from_dict, atomic_write_json, atomic_write_dir, check_
 from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import PROCESSORS, DatasetProcessor, get_processor
-from .sft_data import create_dataset, load_dataset_config, split_by_task, DataCollatorWithPromptLengths, DEFAULT_DATASET_CONFIG
-from .utils import DeviceConfig, eval_device, autocast
+from .sft_data import (DatasetCreator, DatasetConfig, load_dataset_config, split_by_task, DataCollatorWithPromptLengths, per_task_sample,
+                                 DEFAULT_DATASET_CONFIG)
+from .utils import DeviceConfig, eval_device, autocast, bootstrap_ci, paired_interval
 from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
 # %% auto #0
-__all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'HypernetTrainConfig', 'prepare_data', 'cap_per_task', 'StaticLoRA', 'PlainLM',
-           'build_system', 'val_loss', 'train_hypernet', 'two_task_toy', 'bootstrap_ci', 'score_answer',
-           'generate_answers', 'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'evaluate_saved']
+__all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'HypernetTrainConfig', 'SFTData', 'prepare_data',
+           'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
+           'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
+           'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved',
+           'seed_summary']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -43,24 +46,30 @@ class HypernetTrainConfig:
     text_encoder: str | None = None        # sentence encoder for embedder=encoder (None = all-MiniLM-L6-v2)
     batch_size: int = 16                   # examples per micro-batch
     num_epochs: int = 3                    # passes over the training data (unless train.max_steps is given)
-    val_size: int = 64                     # examples in the validation set
+    val_size: int = 64                     # validation examples, drawn from the training tasks (an equal share of each)
     output_dir: str = "./output"           # the run folder (checkpoints, logs, the trained system under final/)
     dataset_config: str | None = None      # seed-style JSON list of datasets (// comments allowed)
     use_default_dataset: bool = False      # train on GSM8K (the seed's default)
-    held_out_tasks: list | None = None     # task names kept out of training (validation uses them); comma-separated on the CLI
-    n_held_out: int = 0                    # or hold out this many random tasks
+    held_out_tasks: list | None = None     # task names kept out of training and validation (the test); comma-separated on the CLI
+    held_out_families: list | None = None  # source datasets held out whole, every task of each (e.g. winogrande); comma-separated on the CLI
+    n_held_out: int = 0                    # or hold out this many random tasks (when no tasks or families are named)
     max_per_task: int | None = None        # cap on training examples per task (seeded sample)
-    max_length: int = 256                  # tokens per example (prompt + completion)
+    max_length: int = 256                  # tokens per example (prompt + completion); longer inputs are cut in the middle, never definitions or answers
+    definition_in_prompt: bool = True      # task files: the prompt carries the task definition (False: only the hypernetwork reads it)
+    phrasings: Literal["definition", "all"] = "definition"   # what TaskWeaver reads in training: the definition, or one of the task's phrasings per example
     resume: bool = False                   # continue the run in output_dir (same settings)
     overwrite: bool = False                # replace the run in output_dir
+    shared_adapter: bool = False           # TaskWeaver: a learned per-module adapter all tasks share, plus each task's generated offset
+    shared_lr_scale: float = 1.0           # learning rate of the shared adapter, as a multiple of train.learning_rate
     train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=None, learning_rate=5e-5))   # the engine's schedule; train.seed also seeds data order, initialisation and held-out tasks
     device: DeviceConfig = field(default_factory=DeviceConfig)   # where it runs: accelerator, devices, num_nodes, strategy, precision
 
     def __post_init__(self):
         if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
+        if self.phrasings not in ("definition", "all"): raise UserError(f"phrasings={self.phrasings!r}: allowed are definition, all")
         if not isinstance(self.lora_rank, int) or self.lora_rank <= 0: raise UserError(f"lora_rank must be a positive integer, got {self.lora_rank!r}")
         check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", num_epochs=">=1", val_size=">=1", n_held_out=">=0",
-                                max_per_task=">=1", max_length=">=1"))
+                                max_per_task=">=1", max_length=">=1", shared_lr_scale=">0"))
         if self.resume and self.overwrite: raise UserError("--resume and --overwrite exclude each other")
         if self.dataset_config is None and not self.use_default_dataset:
             raise ValueError("give --dataset_config FILE or --use_default_dataset")
@@ -73,23 +82,55 @@ class HypernetTrainConfig:
         return strict_from_dict(cls, d)
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #d8a07ea4
-KEEP_COLUMNS = ["input_ids", "attention_mask", "prompt_length", "task", "task_text"]
+KEEP_COLUMNS = ["input_ids", "attention_mask", "prompt_length", "task", "task_text", "completion", "references", "id", "truncated"]
 
-def prepare_data(cfg: HypernetTrainConfig, tokenizer) -> tuple:
-    "`(train, val)` datasets for a training config."
+@dataclass
+class SFTData:
+    "The examples of a run: `train`, `validation` (other examples of the training tasks), `test` (the held-out tasks), and what was cut per task."
+    train: typing.Any
+    validation: typing.Any
+    test: typing.Any
+    truncation: dict = field(default_factory=dict)   # task -> examples, input_cut, dropped (as built, before splitting)
+    def report(self) -> dict:
+        "Split sizes, and per task its split and how many examples were cut or dropped to fit `max_length`."
+        split = {**{t: "train" for t in set(self.train["task"]) | set(self.validation["task"])}, **{t: "test" for t in set(self.test["task"])}}
+        phr = {}
+        for t, x in zip(self.train["task"], self.train["task_text"]): phr.setdefault(t, set()).add(x)
+        tasks = {t: dict(s, split=split.get(t, "dropped"), **({"phrasings": len(phr[t])} if t in phr else {}))
+                 for t, s in sorted(self.truncation.items())}
+        n = sum(s["examples"] for s in tasks.values())
+        return dict(sizes={k: len(getattr(self, k)) for k in ("train", "validation", "test")}, examples=n,
+                    input_cut=sum(s["input_cut"] for s in tasks.values()), dropped=sum(s["dropped"] for s in tasks.values()), tasks=tasks)
+
+def _keep(ds): return ds.select_columns([c for c in KEEP_COLUMNS if c in ds.column_names])
+
+def prepare_data(cfg: HypernetTrainConfig, tokenizer) -> SFTData:
+    "Train, validation (training tasks) and test (held-out tasks) examples for a training config."
     config = cfg.dataset_config if cfg.dataset_config is not None else DEFAULT_DATASET_CONFIG
-    ds = create_dataset(config, tokenizer, max_length=cfg.max_length, seed=cfg.train.seed)
-    if cfg.held_out_tasks or cfg.n_held_out:
-        sp = split_by_task(ds, held_out=cfg.held_out_tasks or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed)
-        train, val = sp["train"], sp["test"]
-        if len(val) > cfg.val_size:   # an equal share of every held-out task
-            val = cap_per_task(val, max(1, cfg.val_size // len(set(val["task"]))), cfg.train.seed)
-    else:
-        if len(ds) <= cfg.val_size: raise ValueError(f"{len(ds)} examples are too few for val_size={cfg.val_size}")
-        sp = ds.train_test_split(test_size=cfg.val_size, seed=cfg.train.seed)
-        train, val = sp["train"], sp["test"]
-    if cfg.max_per_task: train = cap_per_task(train, cfg.max_per_task, cfg.train.seed)
-    return train.select_columns(KEEP_COLUMNS), val.select_columns(KEEP_COLUMNS)
+    creator = DatasetCreator(tokenizer, max_length=cfg.max_length, seed=cfg.train.seed,
+                             options=dict(definition_in_prompt=cfg.definition_in_prompt, phrasings=cfg.phrasings))
+    ds = creator.create(config)
+    gone = [t for t in cfg.held_out_tasks or [] if t not in set(ds["task"]) and creator.truncation.get(t, {}).get("dropped")]
+    if gone: raise UserError(f"held-out task(s) {', '.join(gone)}: every example is longer than max_length={cfg.max_length} "
+                             f"(their definition and answer alone); raise max_length")
+    held = held_out_task_names(sorted(set(ds["task"])), cfg.held_out_tasks, cfg.held_out_families)
+    if len(ds) <= cfg.val_size and not (held or cfg.n_held_out):
+        raise UserError(f"{len(ds)} examples are too few for val_size={cfg.val_size}")
+    sp = split_by_task(ds, held_out=held or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed, val_size=cfg.val_size)
+    train = cap_per_task(sp["train"], cfg.max_per_task, cfg.train.seed) if cfg.max_per_task else sp["train"]
+    if "phrasing" in train.column_names:   # training reads the phrasings; validation and test read the definitions
+        train = train.remove_columns("task_text").rename_column("phrasing", "task_text")
+    return SFTData(_keep(train), _keep(sp["validation"]), _keep(sp["test"]), creator.truncation)
+
+def held_out_task_names(tasks: list, # every task of the dataset
+                        held_out_tasks: list | None = None, held_out_families: list | None = None) -> list:
+    "The named held-out tasks plus every task of each held-out family (`taskweaver.processors.task_family`)."
+    from taskweaver.processors import task_family
+    held = list(held_out_tasks or [])
+    fams = {task_family(t) for t in tasks}
+    bad = [f for f in held_out_families or [] if f not in fams]
+    if bad: raise UserError(f"held-out famil{'y' if len(bad) == 1 else 'ies'} {', '.join(map(repr, bad))} not in the dataset; families are: {', '.join(sorted(fams))}")
+    return held + [t for t in tasks if task_family(t) in set(held_out_families or []) and t not in held]
 
 def cap_per_task(ds, n: int, seed: int = 0):
     "At most `n` examples of every task (a seeded sample, in the dataset's order)."
@@ -137,23 +178,38 @@ def build_system(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, enco
     if cfg.method == "lora":
         return StaticLoRA(base_model, tokenizer, cfg.lora_rank, cfg.lora_alpha, cfg.lora_target_layers)
     return TaskWeaver(cfg.model_name, cfg.hidden_dim, cfg.lora_rank, cfg.lora_alpha, cfg.lora_target_layers, cfg.embedder,
-                      cfg.text_encoder, base_model=base_model, tokenizer=tokenizer, encoder=encoder)
+                      cfg.text_encoder, base_model=base_model, tokenizer=tokenizer, encoder=encoder, shared_adapter=cfg.shared_adapter)
+
+def optimizer_for(model: nn.Module, cfg: HypernetTrainConfig) -> torch.optim.Optimizer:
+    "AdamW over the trainable parameters; a TaskWeaver's shared adapter in its own group at `shared_lr_scale` times the learning rate."
+    shared = model.hypernet.shared_parameters() if isinstance(model, TaskWeaver) else []
+    ids = {id(p) for p in shared}
+    rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+    groups = [dict(params=rest, lr_scale=1.0)] + ([dict(params=shared, lr_scale=cfg.shared_lr_scale)] if shared else [])
+    return torch.optim.AdamW(groups, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay)
 
 def _step(model, batch):
     return model(**batch).loss
 
-def val_loss(model, val_ds, collate, batch_size: int = 8) -> float:
-    "Mean completion-token NLL of `model` over a dataset (teacher forcing)."
-    tot, n = 0.0, 0
-    for i in range(0, len(val_ds), batch_size):
-        b = collate([val_ds[j] for j in range(i, min(i + batch_size, len(val_ds)))])
-        b = {k: (v.to(next(model.parameters()).device) if torch.is_tensor(v) else v) for k, v in b.items()}
+def example_nll(model, ds, collate, batch_size: int = 8) -> tuple:
+    "Per example of `ds`: the summed completion-token NLL and the number of completion tokens (teacher forcing)."
+    sums, counts = [], []
+    dev = next(model.parameters()).device
+    for i in range(0, len(ds), batch_size):
+        b = collate([ds[j] for j in range(i, min(i + batch_size, len(ds)))])
+        b = {k: (v.to(dev) if torch.is_tensor(v) else v) for k, v in b.items()}
         logits = model(**{k: v for k, v in b.items() if k != "labels"}).logits
         lp = torch.log_softmax(logits[:, :-1].float(), -1)
         tgt = b["labels"][:, 1:]
         m = tgt != -100
-        tot += -(lp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m).sum().item(); n += m.sum().item()
-    return tot / max(n, 1)
+        nll = -(lp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m)
+        sums += nll.sum(1).tolist(); counts += m.sum(1).tolist()
+    return sums, counts
+
+def val_loss(model, val_ds, collate, batch_size: int = 8) -> float:
+    "Mean completion-token NLL of `model` over a dataset (teacher forcing)."
+    sums, counts = example_nll(model, val_ds, collate, batch_size)
+    return sum(sums) / max(sum(counts), 1)
 
 def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, encoder=None) -> dict:
     "Train TaskWeaver (or the static LoRA baseline) with the project's engine; saves `<output_dir>/final`."
@@ -163,21 +219,26 @@ def train_hypernet(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, en
     torch.manual_seed(cfg.train.seed)
     model = build_system(cfg, base_model, tokenizer, encoder)   # a bad model, target or dataset fails here: nothing written yet
     tok = model.tokenizer
-    train_ds, val_ds = prepare_data(cfg, tok)
-    steps = cfg.train.max_steps or max(1, cfg.num_epochs * (len(train_ds) // (cfg.batch_size * cfg.train.grad_accum)))
+    data = prepare_data(cfg, tok)
+    steps = cfg.train.max_steps or max(1, cfg.num_epochs * (len(data.train) // (cfg.batch_size * cfg.train.grad_accum)))
     tcfg = cfg.train.resolved(output_dir=str(out), max_steps=steps)   # the nested engine settings, with what the run decides
     with open_run(out, "hypernet", asdict(cfg), resume=cfg.resume, overwrite=cfg.overwrite) as run:
-        return _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, run.resumed)
+        return _fit_hypernet(cfg, tcfg, model, tok, data, run.resumed)
 
-def _fit_hypernet(cfg, tcfg, model, tok, train_ds, val_ds, resume) -> dict:
+def _fit_hypernet(cfg, tcfg, model, tok, data: SFTData, resume) -> dict:
     out = Path(cfg.output_dir)
     collate = DataCollatorWithPromptLengths(tok)
+    train_ds, val_ds = data.train, data.validation
     atomic_write_json(out/"hypernet_train_config.json", asdict(cfg), default=str)
+    report = data.report()
+    atomic_write_json(out/"data_report.json", report)
     res = FabricTrainer(tcfg, cfg.device).fit(model, train_ds, collate_fn=collate, batch_size=cfg.batch_size, step_fn=_step,
+                                  optimizer=optimizer_for(model, cfg),
                                   eval_fn=lambda m: {"val_loss": val_loss(m, val_ds, collate)}, resume=resume)
     final = out/"final"
     atomic_write_dir(final, lambda t: (model.save_pretrained(t), tok.save_pretrained(t)))   # never half of an old and a new system
-    res.update(final=str(final), train_examples=len(train_ds), val_examples=len(val_ds),
+    res.update(final=str(final), train_examples=len(train_ds), val_examples=len(val_ds), test_examples=len(data.test),
+               inputs_cut=report["input_cut"], examples_dropped=report["dropped"],
                trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad))
     return res
 
@@ -195,14 +256,6 @@ def two_task_toy(path, n: int = 48) -> Path:
     return cfg
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #ef9ef84e
-def bootstrap_ci(values, n: int = 1000, seed: int = 0, alpha: float = 0.05) -> tuple:
-    "Percentile bootstrap interval of the mean of `values`."
-    v = np.asarray(values, dtype=float)
-    if len(v) == 0: return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    means = v[rng.integers(0, len(v), (n, len(v)))].mean(1)
-    return (float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2)))
-
 def score_answer(pred: str, gold: str, kind: str = "text") -> dict:
     "Scores of one generated answer, by the registered dataset `kind` (GSM8K: final number; ARC: letter; classification: class name); any other kind: ROUGE-L F and exact match."
     return (get_processor(kind) if kind in PROCESSORS else DatasetProcessor()).score(pred, gold)
@@ -240,24 +293,37 @@ def derangement(items: list, seed: int = 0) -> dict:
         perm = items[:]; rng.shuffle(perm)
         if all(a != b for a, b in zip(items, perm)): return dict(zip(items, perm))
 
+def _mean(v): return float(np.mean(v)) if len(v) else None
+
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",
                     batch_size: int = 8, seed: int = 0) -> dict:
-    "NLL over all of `ds`, and generation scores (with bootstrap 95% CIs) over up to `n_generate` examples."
+    "NLL over all of `ds`, and generation scores over up to `n_generate` examples (an equal share of each task): overall with bootstrap 95% CIs, per task, and every prediction."
     model.eval()
     collate = DataCollatorWithPromptLengths(tokenizer)
-    with torch.no_grad(): nll = val_loss(model, ds, collate, batch_size)
-    idx = list(range(len(ds)))
-    random.Random(seed).shuffle(idx)
-    ex = [ds[i] for i in sorted(idx[:n_generate])]
+    with torch.no_grad(): sums, counts = example_nll(model, ds, collate, batch_size)
+    tasks = list(ds["task"]) if "task" in ds.column_names else ["all"] * len(ds)
+    ex = [ds[i] for i in per_task_sample(tasks, n_generate, seed)]
     preds = generate_answers(model, ex, tokenizer, max_new_tokens, batch_size)
-    golds = [tokenizer.decode(e["input_ids"][e["prompt_length"]:], skip_special_tokens=True).strip() for e in ex]
-    scores = [score_answer(p, g, kind) for p, g in zip(preds, golds)]
-    out = dict(nll=nll, n_nll=len(ds), n_generated=len(ex))
-    for k in scores[0]:
+    golds = [list(e["references"]) if e.get("references") else
+             [tokenizer.decode(e["input_ids"][e["prompt_length"]:], skip_special_tokens=True).strip()] for e in ex]
+    scores = [score_answer(p, g if kind not in PROCESSORS else g[0], kind) for p, g in zip(preds, golds)]
+    metrics = list(scores[0]) if scores else []
+    out = dict(nll=sum(sums) / max(sum(counts), 1), n_nll=len(ds), n_generated=len(ex))
+    for k in metrics:
         v = [s[k] for s in scores]
         out[k] = float(np.mean(v)); out[f"{k}_ci95"] = bootstrap_ci(v, seed=seed)
-    out["examples"] = [dict(task=e.get("task"), pred=p, gold=g) for e, p, g in list(zip(ex, preds, golds))[:8]]
+    per_task = {}
+    for t in sorted(set(tasks)):
+        idx = [i for i, x in enumerate(tasks) if x == t]
+        sc = [s for e, s in zip(ex, scores) if e.get("task", "all") == t]
+        per_task[t] = dict(nll=sum(sums[i] for i in idx) / max(sum(counts[i] for i in idx), 1), n_nll=len(idx), n_generated=len(sc),
+                           **{k: _mean([s[k] for s in sc]) for k in metrics})
+    out["nll_task_mean"] = float(np.mean([r["nll"] for r in per_task.values()])) if per_task else None
+    out["per_task"] = per_task
+    out["predictions"] = [dict(id=e.get("id"), task=e.get("task"), pred=p, gold=g[0], references=g, **s)
+                          for e, p, g, s in zip(ex, preds, golds, scores)]
     return out
+
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #0300ba93
 def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None) -> nn.Module:
@@ -279,41 +345,108 @@ def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None)
     hint = f"; the trained system of a run folder is in {path/'final'}" if (path/"final").is_dir() else ""
     raise FileNotFoundError(f"{path}: neither a TaskWeaver folder (config.json) nor a PEFT adapter (adapter_config.json){hint}")
 
+def eval_examples(tokenizer, dataset_config: str | None = None, use_default_dataset: bool = False, held_out_tasks: list | None = None,
+                  n_held_out: int = 0, tasks: str | None = None, max_instances: int | None = None, n_eval: int = 128,
+                  max_length: int = 256, seed: int = 0, definition_in_prompt: bool = True, ids: list | None = None) -> tuple:
+    "`(examples, truncation)` to evaluate on: a folder of task files (first `max_instances` of each), else the held-out tasks of a training config (else its validation split), `n_eval` of them in equal shares per task; `ids` picks the same examples again."
+    if tasks is not None:
+        creator = DatasetCreator(tokenizer, max_length=max_length, seed=seed, options=dict(definition_in_prompt=definition_in_prompt))
+        ds = _keep(creator.create([DatasetConfig("natural_instructions", dataset_path=str(tasks),
+                                                 options={"max_instances": max_instances} if max_instances else {})]))
+        trunc = creator.truncation
+    else:
+        cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
+                                  n_held_out=n_held_out, val_size=n_eval, max_length=max_length, definition_in_prompt=definition_in_prompt,
+                                  train=TrainConfig(seed=seed))
+        data = prepare_data(cfg, tokenizer)
+        ds, trunc = (data.test if len(data.test) else data.validation), data.truncation
+        if ids is None and len(ds) > n_eval: ds = ds.select(per_task_sample(list(ds["task"]), n_eval, seed))
+    if ids is not None:
+        keep = set(ids); ds = ds.filter(lambda i: i in keep, input_columns="id")
+    return ds, {t: s for t, s in trunc.items() if t in set(ds["task"])}
+
 def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a PEFT adapter folder
                    dataset_config: str | None = None, # seed-style JSON list of datasets
                    use_default_dataset: bool = False, # evaluate on GSM8K (the seed's default)
                    held_out_tasks: list | None = None, # task names to evaluate on (comma-separated on the CLI)
                    n_held_out: int = 0, # or this many random tasks (the split training used with the same seed)
+                   tasks: str | None = None, # or a folder of task files (NI/SNI format), or one file: every task in it is scored
+                   max_instances: int | None = None, # with `tasks`: the first N instances of each task (None: all)
                    kind: Literal["text", "gsm8k", "arc"] = "text", # how generated answers are scored
-                   n_eval: int = 128, # examples scored by NLL
-                   n_generate: int = 64, # examples whose generated answers are scored
+                   n_eval: int = 128, # examples scored by NLL, an equal share per task (with `tasks`: every selected instance)
+                   n_generate: int = 64, # examples whose generated answers are scored, an equal share per task
                    max_new_tokens: int = 32, # tokens generated per answer
-                   max_length: int = 256, # tokens per example (prompt + completion)
-                   control: bool = False, # also score TaskWeaver with swapped task descriptions
+                   max_length: int = 256, # tokens per example (prompt + completion); longer inputs are cut in the middle
+                   control: bool = False, # also score TaskWeaver reading other tasks' definitions, and every system with no definition in the prompt
                    seed: int = 0, # seeds the split and the sampled examples
                    device: DeviceConfig | dict | None = None, # where it runs: one accelerator and its precision (default auto, 32-true)
                    base_model=None, tokenizer=None, encoder=None) -> dict:
-    "Scores of a saved system (and of its base model, and the swapped-description control) on held-out examples."
+    "Scores of a saved system, of its base model and of the controls on held-out examples: overall, per task, and every prediction."
     dev, amp, dtype = eval_device(device or DeviceConfig("auto"))   # an absent GPU is one line, before anything loads
-    check_ranges(dict(n_eval=n_eval, n_generate=n_generate, max_new_tokens=max_new_tokens, max_length=max_length, n_held_out=n_held_out),
-                 dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0"))
+    check_ranges(dict(n_eval=n_eval, n_generate=n_generate, max_new_tokens=max_new_tokens, max_length=max_length, n_held_out=n_held_out,
+                      max_instances=max_instances),
+                 dict(n_eval=">=1", n_generate=">=0", max_new_tokens=">=1", max_length=">=1", n_held_out=">=0", max_instances=">=1"))
+    if tasks is not None and not Path(tasks).exists():
+        raise UserError(f"tasks={str(tasks)!r} does not exist; give a folder of task .json files (NI/SNI format) or one such file")
+    if tasks is None and dataset_config is None and not use_default_dataset:
+        raise UserError("say what to evaluate on: --tasks FOLDER, --dataset_config FILE or --use_default_dataset")
+    if max_instances is not None and tasks is None: raise UserError("--max_instances applies to --tasks FOLDER only")
     sys_ = load_system(model_dir, base_model, tokenizer, encoder).to(dev, dtype)
     tok = sys_.tokenizer
-    cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
-                              n_held_out=n_held_out, val_size=n_eval, max_length=max_length, train=TrainConfig(seed=seed))
-    _, val = prepare_data(cfg, tok)
-    with autocast(dev, amp): return _evaluate_saved(sys_, val, tok, n_generate, max_new_tokens, kind, seed, control)
-
-def _evaluate_saved(sys_, val, tok, n_generate, max_new_tokens, kind, seed, control) -> dict:
-    res = {"system": evaluate_system(sys_, val, tok, n_generate, max_new_tokens, kind, seed=seed)}
-    if control and isinstance(sys_, TaskWeaver):
-        res["swapped_descriptions"] = evaluate_system(SwappedDescriptions(sys_, derangement(val["task_text"], seed)), val, tok,
-                                                      n_generate, max_new_tokens, kind, seed=seed)
-    base = sys_.base if isinstance(sys_, TaskWeaver) else sys_.model.get_base_model()
-    if isinstance(sys_, TaskWeaver):
-        from taskweaver.lora import clear_adapters; clear_adapters(base)
-        res["base"] = evaluate_system(PlainLM(base, tok), val, tok, n_generate, max_new_tokens, kind, seed=seed)
-    else:
-        with sys_.model.disable_adapter(): res["base"] = evaluate_system(PlainLM(sys_.model, tok), val, tok, n_generate, max_new_tokens, kind, seed=seed)
-    res["n_examples"] = len(val); res["held_out_tasks"] = sorted(set(val["task"]))
+    where = dict(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks, n_held_out=n_held_out,
+                 tasks=tasks, max_instances=max_instances, n_eval=n_eval, max_length=max_length, seed=seed)
+    ev, trunc = eval_examples(tok, **where)
+    ev_nodef = eval_examples(tok, **where, definition_in_prompt=False, ids=list(ev["id"]))[0] if control else None
+    with autocast(dev, amp): res = _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed)
+    res.update(n_examples=len(ev), held_out_tasks=sorted(set(ev["task"])), truncation=trunc)
     return res
+
+def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed) -> dict:
+    score = lambda m, ds: evaluate_system(m, ds, tok, n_generate, max_new_tokens, kind, seed=seed)
+    tw = isinstance(sys_, TaskWeaver)
+    res, nodef = {"system": score(sys_, ev)}, {}
+    if ev_nodef is not None:
+        nodef["system"] = score(sys_, ev_nodef)
+        if tw:
+            res["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev)
+            nodef["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev_nodef)
+    if tw:   # last: clearing the adapters leaves the plain base model
+        from taskweaver.lora import clear_adapters; clear_adapters(sys_.base)
+        base = PlainLM(sys_.base, tok)
+        res["base"] = score(base, ev)
+        if ev_nodef is not None: nodef["base"] = score(base, ev_nodef)
+    else:
+        with sys_.model.disable_adapter():
+            res["base"] = score(PlainLM(sys_.model, tok), ev)
+            if ev_nodef is not None: nodef["base"] = score(PlainLM(sys_.model, tok), ev_nodef)
+    if nodef: res["no_definition"] = nodef
+    return res
+
+
+# %% ../nbs/hypernet/12_hypernet_train.ipynb #5de65a11
+LOWER_IS_BETTER = ("nll", "nll_task_mean")
+
+def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
+                 pairs: tuple = (("TaskWeaver", "multi-task LoRA"), ("TaskWeaver", "TaskWeaver, swapped definitions")),
+                 metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match"),
+                ) -> dict:
+    "Per split and condition: each system's mean over seeds, and each pair's paired difference (positive = the first is better) with a 95% t interval."
+    ms = [json.loads((Path(r)/"metrics.json" if Path(r).is_dir() else Path(r)).read_text()) for r in runs]
+    seeds = [m.get("seed") for m in ms]
+    if len(set(seeds)) != len(seeds): raise UserError(f"the runs repeat a seed ({seeds}): give one run per seed")
+    out = dict(seeds=seeds, n=len(ms), splits={})
+    for split, conds in ms[0].items():
+        if not isinstance(conds, dict) or not all(isinstance(v, dict) and "nll" in next(iter(v.values()), {}) for v in conds.values()): continue
+        for cond, systems in conds.items():
+            cell = out["splits"].setdefault(split, {}).setdefault(cond, {"means": {}, "differences": {}})
+            for s in systems:
+                cell["means"][s] = {k: float(np.mean([m[split][cond][s][k] for m in ms])) for k in metrics if systems[s].get(k) is not None}
+            for a, b in pairs:
+                if a not in systems or b not in systems: continue
+                d = {}
+                for k in metrics:
+                    va, vb = [m[split][cond][a].get(k) for m in ms], [m[split][cond][b].get(k) for m in ms]
+                    if None in va or None in vb: continue
+                    d[k] = paired_interval(vb, va) if k in LOWER_IS_BETTER else paired_interval(va, vb)
+                cell["differences"][f"{a} vs {b}"] = d
+    return out

@@ -4,15 +4,16 @@
 
 # %% ../nbs/01a_processors.ipynb #d9e3034b
 from __future__ import annotations
-import json, re
+import json, re, zlib
 from pathlib import Path
 from .data import (DatasetProcessor, ClassificationProcessor, register_processor, get_processor, get_field, read_rows,
-                             data_path)
+                             data_path, Prompt)
+from .utils import UserError
 
 # %% auto #0
 __all__ = ['SST2_LABELS', 'AG_NEWS_LABELS', 'GSM8KProcessor', 'gsm8k_answer', 'ARCProcessor', 'SST2Processor', 'AGNewsProcessor',
-           'IMDbProcessor', 'NaturalInstructionsProcessor', 'SNIProcessor', 'TinyStoriesProcessor', 'WikiTextProcessor',
-           'JSONLProcessor']
+           'IMDbProcessor', 'task_family', 't2l_paraphrases', 'task_phrasings', 'NaturalInstructionsProcessor',
+           'SNIProcessor', 'TinyStoriesProcessor', 'WikiTextProcessor', 'JSONLProcessor']
 
 # %% ../nbs/01a_processors.ipynb #753ae9fb
 @register_processor("gsm8k")
@@ -112,6 +113,38 @@ def _definition(d: dict) -> str:
     x = d.get("Definition", "")
     return " ".join(x) if isinstance(x, list) else str(x)
 
+def task_family(task: str) -> str:
+    "The source dataset of an NI/SNI task name (`subtask029_winogrande_full_object` → `winogrande`): the unit a family split holds out whole."
+    m = re.match(r"(?:sub)?task\d+_([^_]+)", task)
+    return m.group(1).lower() if m else task
+
+_PARAPHRASES = {}
+def t2l_paraphrases() -> dict:
+    "Text-to-LoRA's model-written descriptions (200 per task, 16 tasks), keyed by task number: `{'022': [...], ...}`."
+    if not _PARAPHRASES:
+        d = json.loads(data_path("task_descriptions", "t2l_paraphrases.json").read_text(encoding="utf-8"))
+        _PARAPHRASES.update({re.match(r"task(\d+)_", k).group(1): v for k, v in d.items()})
+    return _PARAPHRASES
+
+def _sentences(s: str) -> list: return [x for x in re.split(r"(?<=[.!?])\s+", s.strip()) if x]
+
+def task_phrasings(d: dict, # a task file's contents (NI v1 or SNI fields)
+                   task: str, # the task's name (the file stem)
+                  ) -> list:
+    "Descriptions of one task: its Definition, phrasings built from its own fields (Prompt, Title, Things to Avoid, Emphasis & Caution, the definition's sentences), and Text-to-LoRA's paraphrases where they exist."
+    defin = _definition(d)
+    out = [defin]
+    f = lambda k: (" ".join(d[k]) if isinstance(d.get(k), list) else str(d.get(k) or "")).strip()
+    if f("Prompt"): out += [f("Prompt"), f"{f('Prompt')} {defin}"]
+    if f("Title"): out.append(f("Title"))
+    if f("Things to Avoid") and f("Things to Avoid") != "-": out.append(f"{defin} Avoid this: {f('Things to Avoid')}")
+    if f("Emphasis & Caution") and f("Emphasis & Caution") != "-": out.append(f"{defin} Note: {f('Emphasis & Caution')}")
+    s = _sentences(defin)
+    if len(s) > 1: out += [s[0], " ".join(s[1:]) + " " + s[0]]
+    m = re.match(r"(?:sub)?task(\d+)_", task)
+    if m: out += t2l_paraphrases().get(m.group(1), [])
+    return list(dict.fromkeys(x for x in out if x.strip()))
+
 def _task_files(path) -> list:
     path = Path(path)
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
@@ -119,25 +152,40 @@ def _task_files(path) -> list:
     return files
 
 class _TaskFileProcessor(DatasetProcessor):
-    "Instruction task files: every instance becomes `definition + input → output`; `task` is the file's stem."
+    """Instruction task files: every instance becomes `definition + input → output`; `task` is the file's stem.
+    Options: `definition_in_prompt` (default True; False: the prompt is the input alone, only a hypernetwork reads the definition),
+    `max_instances` (the first N instances of each task file) and `phrasings` ("definition", or "all": a `phrasing` column with one
+    of `task_phrasings` per example, seeded by its id)."""
     folder = None
     def load_local(self, path, dataset_config, split):
-        rows = []
+        rows, n = [], self.options.get("max_instances")
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            raise UserError(f"max_instances={n!r}: must be a positive integer (the first N instances of each task)")
         for f in _task_files(path or data_path(*self.folder)):
             try: d = json.loads(f.read_text(encoding="utf-8"))
             except json.JSONDecodeError as e: raise ValueError(f"{f}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-            defin = _definition(d)
-            for i, inst in enumerate(get_field(dict(d, _source=str(f), _row="(top level)"), "Instances"), 1):
-                rows.append(dict(inst, task=f.stem, definition=defin, _source=str(f), _row=i))
+            defin, phr = _definition(d), task_phrasings(d, f.stem)
+            for i, inst in enumerate(get_field(dict(d, _source=str(f), _row="(top level)"), "Instances")[:n], 1):
+                rows.append(dict(inst, task=f.stem, definition=defin, phrasings=phr, _source=str(f), _row=i))
         return rows
     def process(self, examples):
-        prompts, comps, tasks, texts = [], [], [], []
+        in_prompt = self.options.get("definition_in_prompt", True)
+        if not isinstance(in_prompt, bool): raise UserError(f"definition_in_prompt={in_prompt!r}: allowed are true, false")
+        prompts, comps, refs, tasks, texts, ids = [], [], [], [], [], []
         for r in examples:
             out = get_field(r, "output")
-            prompts.append(f"{r['definition']}\n\nInput: {get_field(r, 'input')}\nOutput:")
-            comps.append(" " + (out[0] if isinstance(out, list) else str(out)))
-            tasks.append(r["task"]); texts.append(r["definition"])
-        return self._prepare_examples(prompts, comps, tasks, texts)
+            out = [str(o) for o in out] if isinstance(out, list) else [str(out)]
+            head = f"{r['definition']}\n\nInput: " if in_prompt else "Input: "
+            prompts.append(Prompt(head, str(get_field(r, "input")), "\nOutput:"))   # only the input is ever cut
+            comps.append(" " + out[0]); refs.append([o.strip() for o in out])
+            tasks.append(r["task"]); texts.append(r["definition"]); ids.append(f"{r['task']}/{r['_row']}")
+        out = self._prepare_examples(prompts, comps, tasks, texts, references=refs, ids=ids)
+        ph = self.options.get("phrasings", "definition")
+        if ph not in ("definition", "all"): raise UserError(f"phrasings={ph!r}: allowed are 'definition', 'all'")
+        if ph == "all":
+            by_id = {f"{r['task']}/{r['_row']}": r.get("phrasings") or [r["definition"]] for r in examples}
+            out["phrasing"] = [(p := by_id[i])[zlib.crc32(i.encode()) % len(p)] for i in out["id"]]
+        return out
 
 @register_processor("natural_instructions")
 class NaturalInstructionsProcessor(_TaskFileProcessor):
@@ -156,7 +204,7 @@ def _first_sentence_split(text: str) -> tuple:
 
 class _FirstSentenceProcessor(DatasetProcessor):
     "Plain text: the prompt is `prefix` + the first sentence, the completion the rest; `texts()` gives the raw text."
-    prefix, text_field = "", "text"
+    prefix, text_field, cut_completions = "", "text", True
     def process(self, examples):
         pairs = [_first_sentence_split(get_field(r, "text")) for r in examples]
         return self._prepare_examples([f"{self.prefix}{a}" for a, _ in pairs], [b for _, b in pairs])

@@ -14,8 +14,8 @@ from .utils import check_keys, UserError, read_json
 from .data import DatasetProcessor, PROCESSORS, get_processor, data_path
 
 # %% auto #0
-__all__ = ['DEFAULT_DATASET_CONFIG', 'DatasetConfig', 'load_dataset_config', 'DatasetCreator', 'create_dataset', 'split_by_task',
-           'DataCollatorWithPromptLengths', 'train_bpe']
+__all__ = ['DEFAULT_DATASET_CONFIG', 'DatasetConfig', 'load_dataset_config', 'DatasetCreator', 'create_dataset',
+           'per_task_sample', 'split_by_task', 'DataCollatorWithPromptLengths', 'train_bpe']
 
 # %% ../nbs/01b_sft_data.ipynb #a0dc49de
 @dataclass
@@ -48,9 +48,11 @@ DEFAULT_DATASET_CONFIG = [DatasetConfig("gsm8k", split="train")]  # what `use_de
 # %% ../nbs/01b_sft_data.ipynb #5c0f6faf
 class DatasetCreator:
     "Builds one tokenized `datasets.Dataset` from a multi-dataset config (seed 000's `create_dataset`)."
-    def __init__(self, tokenizer=None, max_length: int = 512, use_chat_template: bool | None = None, seed: int = 0):
+    def __init__(self, tokenizer=None, max_length: int = 512, use_chat_template: bool | None = None, seed: int = 0,
+                 options: dict | None = None): # processor options for every entry (an entry's own `options` win)
         self.tokenizer, self.max_length, self.use_chat_template, self.seed = tokenizer, max_length, use_chat_template, seed
-        self.processors = dict(PROCESSORS)
+        self.options, self.processors = dict(options or {}), dict(PROCESSORS)
+        self.truncation = {}   # per task: examples, input_cut, dropped (filled by `create`)
 
     def register_processor(self, name: str, processor):
         "Register a processor (class or instance) for this creator only."
@@ -59,7 +61,7 @@ class DatasetCreator:
     def processor(self, cfg: DatasetConfig) -> DatasetProcessor:
         "The processor for one config entry."
         p = get_processor(cfg.name, self.tokenizer, registry=self.processors, max_length=self.max_length,
-                          use_chat_template=self.use_chat_template, **cfg.options) if isinstance(self.processors.get(cfg.name), type) \
+                          use_chat_template=self.use_chat_template, **{**self.options, **cfg.options}) if isinstance(self.processors.get(cfg.name), type) \
             else get_processor(cfg.name, registry=self.processors)
         return p
 
@@ -75,9 +77,14 @@ class DatasetCreator:
 
     def create(self, config) -> Dataset:
         "One `Dataset` with columns prompt, completion, task, task_text, source (+ input_ids, attention_mask, prompt_length)."
-        parts = []
+        parts, self.truncation = [], {}
         for cfg in load_dataset_config(config):
-            cols = self.processor(cfg).process(self.rows(cfg))
+            proc = self.processor(cfg)
+            cols = proc.process(self.rows(cfg))
+            for t, s in getattr(proc, "truncation", {}).items():
+                acc = self.truncation.setdefault(t, dict(examples=0, input_cut=0, dropped=0))
+                for k in acc: acc[k] += s.get(k, 0)
+            if not cols["prompt"]: raise UserError(f"{cfg.name}: every example was dropped as longer than max_length={self.max_length}; raise max_length")
             cols["source"] = [cfg.name] * len(cols["prompt"])
             parts.append(Dataset.from_dict(cols))
         return concatenate_datasets(parts) if len(parts) > 1 else parts[0]
@@ -94,20 +101,44 @@ def create_dataset(config=None, # path to a JSON config, a list of entries, or N
     return DatasetCreator(tokenizer, **kwargs).create(config)
 
 # %% ../nbs/01b_sft_data.ipynb #aa26fc48
+def per_task_sample(tasks: list, # the task of each example
+                    n: int, seed: int = 0,
+                    keep: int = 0, # leave at least this many examples of each task unpicked
+                   ) -> list:
+    "Sorted indices of up to `n` examples in equal shares per task (seeded; the remainder goes one each to tasks in turn)."
+    by = {}
+    for i, t in enumerate(tasks): by.setdefault(t, []).append(i)
+    rng = random.Random(seed)
+    for t in sorted(by): rng.shuffle(by[t])
+    pools = [idx[:max(0, len(idx) - keep)] for _, idx in sorted(by.items())]
+    picked, k = [], 0
+    while len(picked) < n and any(k < len(p) for p in pools):
+        picked += [p[k] for p in pools if k < len(p)][: n - len(picked)]; k += 1
+    return sorted(picked)
+
 def split_by_task(ds: Dataset, # a dataset with a `task` column
                   held_out: list | None = None, # task names to hold out; None picks `n_held_out` at random
                   n_held_out: int = 8, seed: int = 0,
+                  val_size: int = 0, # also a `validation` split of this many examples of the *training* tasks (an equal share of each)
                  ) -> datasets.DatasetDict:
-    "Split a dataset into `train` and `test` by task: no task appears in both."
+    "Split a dataset into `train` and `test` by task (no task appears in both); `validation` comes from the training tasks, apart from `train`."
     tasks = sorted(set(ds["task"]))
+    if held_out is None and n_held_out == 0: held_out = []
     if held_out is None:
         if n_held_out >= len(tasks): raise ValueError(f"n_held_out={n_held_out} leaves no training task (there are {len(tasks)})")
         held_out = random.Random(seed).sample(tasks, n_held_out)
     unknown = [t for t in held_out if t not in tasks]
     if unknown: raise ValueError(f"held-out task(s) {unknown} not in the dataset; tasks are: {', '.join(tasks)}")
     hs = set(held_out)
-    test = ds.filter(lambda t: t in hs, input_columns="task")
-    return datasets.DatasetDict(train=ds.filter(lambda t: t not in hs, input_columns="task"), test=test)
+    out = dict(train=ds.filter(lambda t: t not in hs, input_columns="task"), test=ds.filter(lambda t: t in hs, input_columns="task"))
+    if val_size and not len(out["train"]): out["validation"] = out["train"]   # every task held out: nothing to validate on
+    elif val_size:
+        val = per_task_sample(out["train"]["task"], val_size, seed, keep=1)   # each task keeps ≥ 1 example for training
+        if not val: raise UserError(f"the training tasks have too few examples for a validation split of {val_size}")
+        vs = set(val)
+        out["validation"] = out["train"].select(val)
+        out["train"] = out["train"].select([i for i in range(len(out["train"])) if i not in vs])
+    return datasets.DatasetDict(out)
 
 # %% ../nbs/01b_sft_data.ipynb #c99d53d7
 class DataCollatorWithPromptLengths:

@@ -237,7 +237,7 @@ class FabricTrainer:
             collate_fn: Callable | None = None, batch_size: int = 8,
             step_fn: Callable = default_step, # (model, batch) -> loss, or (loss, {metric: value})
             eval_fn: Callable | None = None, # (model) -> {"val_loss": ..., other metrics}
-            optimizer: torch.optim.Optimizer | None = None, # default AdamW over trainable parameters
+            optimizer: torch.optim.Optimizer | None = None, # default AdamW over trainable parameters; a param group's `lr_scale` scales the schedule for it
             resume: bool = True, # continue from last.ckpt when it exists
             on_step_end: Callable | None = None, # (step, metrics) -> None; for tests and custom hooks
            ) -> dict:
@@ -281,7 +281,7 @@ class FabricTrainer:
         while step < cfg.max_steps:
             # learning rate of this step
             lr = lr_at(step, cfg)
-            for g in opt.param_groups: g["lr"] = lr
+            for g in opt.param_groups: g["lr"] = lr * g.get("lr_scale", 1.0)   # a group may scale the schedule
             # micro-steps with gradient accumulation
             fmodel.train()
             extra = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'check_device', 'merge_settings', 'nest_flat_keys', 'config_diff', 'precision_dtypes', 'eval_device', 'autocast', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'TrainConfig']
+__all__ = ['PRECISIONS', 'STEP_DELAY', 'TMP_RE', 'STATE_FORMAT', 'UserError', 'check_keys', 'check_type', 'strict_from_dict', 'DeviceConfig', 'check_device', 'merge_settings', 'nest_flat_keys', 'config_diff', 'precision_dtypes', 'eval_device', 'autocast', 'check_ranges', 'UnknownName', 'Registry', 'read_json', 'load_yaml', 'read_config_file', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_file', 'atomic_write_dir', 'clean_stale_temp', 'save_state', 'load_state', 'read_safetensors', 'load_torch_file', 'bootstrap_ci', 'paired_interval', 'TrainConfig']
 
 # %% ../nbs/00b_utils.ipynb #bfeece03
 class UserError(ValueError):
@@ -471,6 +471,28 @@ def _load_legacy(path: Path):
     try: allowed.append(np._core.multiarray._reconstruct)
     except AttributeError: allowed.append(np.core.multiarray._reconstruct)
     return load_torch_file(path, allowed)
+
+# %% ../nbs/00b_utils.ipynb #e4ba6c30
+def bootstrap_ci(values, n: int = 1000, seed: int = 0, alpha: float = 0.05) -> tuple:
+    "Percentile bootstrap `(lo, hi)` interval of the mean of `values` (`(None, None)` when empty)."
+    import numpy as np
+    v = np.asarray(list(values), dtype=float)
+    if len(v) == 0: return (None, None)
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), (n, len(v)))].mean(1)
+    return (float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2)))
+
+def paired_interval(a, b=None, level: float = 0.95) -> dict:
+    "Mean of the paired differences `a - b` (or of `a` alone) with Student's t interval: `{mean, lo, hi, sd, n, excludes_zero}`."
+    import numpy as np
+    from scipy import stats
+    a = np.asarray(list(a), dtype=float); b = np.zeros_like(a) if b is None else np.asarray(list(b), dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0: raise UserError(f"paired_interval needs two equally long, non-empty lists; got {len(a)} and {len(b)}")
+    d = a - b
+    m = float(d.mean())
+    if len(d) == 1: return dict(mean=m, lo=None, hi=None, sd=None, n=1, excludes_zero=False)
+    sd = float(d.std(ddof=1)); h = float(stats.t.ppf((1 + level) / 2, len(d) - 1) * sd / np.sqrt(len(d)))
+    return dict(mean=m, lo=m - h, hi=m + h, sd=sd, n=len(d), excludes_zero=bool(m - h > 0 or m + h < 0))
 
 # %% ../nbs/02_train.ipynb #1d6b6ffc
 import math

@@ -20,7 +20,7 @@ def test_info_loads_both_default_models_offline():
     assert d["base_model"]["name"] == "SmolLM2-135M-Instruct" and d["base_model"]["layers"] == 30
     assert 130e6 < d["base_model"]["params"] < 140e6
     assert d["text_encoder"]["dim"] == 384
-    assert d["data"]["gsm8k"]["rows"] > 0 and d["data"]["natural_instructions"]["tasks"] == 29
+    assert d["data"]["gsm8k"]["rows"] > 0 and d["data"]["natural_instructions"]["tasks"] == 48
 
 def test_unknown_subcommand_fails_with_choices():
     r = run(["taskweaver", "frobnicate"])

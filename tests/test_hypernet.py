@@ -10,13 +10,24 @@ def test_hypernet_experiment_tiny(tmp_path):
     base = save_tiny("llama", tmp_path/"tiny-llama")
     out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
-                        parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, n_eval=16,
-                                        n_generate=4, max_new_tokens=3, hidden_dim=16, max_length=96),
+                        parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, val_size=8, n_eval=16,
+                                        n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
-    for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped descriptions"):
-        assert m[k]["nll"] > 0 and 0 <= m[k]["rougeL"] <= 1 and m[k]["n_generated"] == 4, k
-    assert m["train"]["taskweaver"]["train_examples"] == 2 * 34    # 42 tasks minus 8 held out, 2 each
+    for split in ("held-out tasks", "held-out families"):
+        for cond in ("definition in prompt", "no definition"):
+            for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions"):
+                r, n_gen = m[split][cond][k], 4 if cond == "definition in prompt" and "swapped" not in k else 2   # controls: control_generate
+                assert r["nll"] > 0 and 0 <= r["rougeL"] <= 1 and r["n_generated"] == n_gen and r["per_task"], (split, cond, k)
+    assert len(m["held-out families"]["definition in prompt"]["TaskWeaver"]["per_task"]) >= 5     # winogrande and cosmosqa tasks
+    rep = json.loads((out/"taskweaver/data_report.json").read_text())
+    test_tasks = {t for t, s in rep["tasks"].items() if s["split"] == "test"}
+    assert not any("winogrande" in t or "cosmosqa" in t for t, s in rep["tasks"].items() if s["split"] == "train")
+    assert {"subtask004_mctaco_answer_generation_event_duration", "subtask029_winogrande_full_object"} <= test_tasks
+    assert 0 < m["train"]["taskweaver"]["train_examples"] <= 2 * 44    # 61 tasks minus 8 held out and 9 of held-out families, 2 each
+    assert max(s.get("phrasings", 0) for s in rep["tasks"].values()) >= 2   # TaskWeaver read several phrasings of a task
+    preds = [json.loads(l) for l in (out/"predictions.jsonl").read_text().splitlines()]
+    assert len(preds) == 2 * (3 * 4 + 5 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
     assert (out/"held_out_tasks.png").exists()
 
 def test_cli_train_eval_adapter(tmp_path):
@@ -25,7 +36,7 @@ def test_cli_train_eval_adapter(tmp_path):
     cfg = tmp_path/"data.json"
     cfg.write_text(json.dumps([{"name": "sni", "num_samples": 40}]))
     r = run(["taskweaver", "hypernet", "train", "--model_name", str(base), "--dataset_config", str(cfg), "--max_steps", "2",
-             "--batch_size", "2", "--hidden_dim", "16", "--output_dir", str(tmp_path/"tw"), "--val_size", "8", "--max_length", "64",
+             "--batch_size", "2", "--hidden_dim", "16", "--output_dir", str(tmp_path/"tw"), "--val_size", "8", "--max_length", "256",
              "--accelerator", "cpu"])
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path/"tw/final/model.safetensors").exists() and (tmp_path/"tw/final/config.json").exists()
@@ -35,7 +46,7 @@ def test_cli_train_eval_adapter(tmp_path):
               "--output_dir", str(tmp_path/"tw"), "--accelerator", "cpu"])
     assert r2.returncode != 0 and "--resume" in r2.stderr
     r3 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--dataset_config", str(cfg), "--n_eval", "8",
-              "--n_generate", "2", "--max_new_tokens", "2", "--max_length", "64", "--output", str(tmp_path/"eval.json")])
+              "--n_generate", "2", "--max_new_tokens", "2", "--max_length", "256", "--output", str(tmp_path/"eval.json")])
     assert r3.returncode == 0, r3.stderr[-3000:]
     ev = json.loads((tmp_path/"eval.json").read_text())
     assert ev["system"]["nll"] > 0 and ev["base"]["nll"] > 0

@@ -135,12 +135,12 @@ def test_basic_training(trained):
 CUSTOM = "python train.py --dataset_config configs/multi_dataset_config.json"
 
 def test_training_with_custom_configuration(work, capsys, monkeypatch):
-    "`--dataset_config configs/multi_dataset_config.json` (shipped): all four datasets, every example used once."
+    "`--dataset_config configs/multi_dataset_config.json` (shipped): all four datasets, every example used once (or reported as too long)."
     monkeypatch.chdir(REPO)   # the seed runs from the folder holding configs/
     out = work/"multi"
     # a tiny model and one step (the seed's sizes are the defaults: SmolLM2, 3 epochs)
     rc, stdout, err = train(shell_args(CUSTOM)[2:] + ["--model_name", str(work/"pythia-70m"), "--max_steps", "1", "--hidden_dim", "16",
-                                                      "--batch_size", "2", "--val_size", "8", "--max_length", "64",
+                                                      "--batch_size", "2", "--val_size", "8", "--max_length", "512",
                                                       "--accelerator", "cpu", "--output_dir", str(out), "--no-progress"], capsys)
     assert rc in (0, None), err[-2000:]
     res = json.loads(stdout[stdout.index("{"):])
@@ -149,7 +149,9 @@ def test_training_with_custom_configuration(work, capsys, monkeypatch):
     assert [e.name for e in entries] == ["gsm8k", "arc", "natural_instructions", "sni"]
     ds = create_dataset("configs/multi_dataset_config.json")
     assert set(ds["source"]) == {"gsm8k", "arc", "natural_instructions", "sni"}
-    assert res["train_examples"] + res["val_examples"] == len(ds) and res["val_examples"] == 8 and res["step"] == 1
+    assert res["train_examples"] + res["val_examples"] + res["examples_dropped"] == len(ds) and res["val_examples"] == 8 and res["step"] == 1
+    rep = json.loads((out/"data_report.json").read_text())     # what did not fit max_length, per task
+    assert rep["dropped"] == res["examples_dropped"] and rep["examples"] == len(ds)
     # the single-dataset file the seed ships beside it
     (one,) = load_dataset_config("configs/dataset_config.json")
     assert (one.name, one.dataset_path, one.split, one.num_samples) == ("gsm8k", None, "train", 1000)

@@ -10,11 +10,10 @@ import torch
 from .zoo import HeldOut, load_zoo, ZooConfig, build_lora_model
 from .prompts import dataset_prompts
 from .inference import AdapterGenerator
-from ..utils import DeviceConfig, eval_device, autocast
+from ..utils import DeviceConfig, eval_device, autocast, bootstrap_ci   # bootstrap_ci: the one interval of a mean
 
 # %% auto #0
-__all__ = ['mean_state', 'best_checkpoint', 'bootstrap_ci', 'Harness', 'unseen_prompt_groups', 'evaluate_systems',
-           'evaluate_zoos']
+__all__ = ['mean_state', 'best_checkpoint', 'Harness', 'unseen_prompt_groups', 'evaluate_systems', 'evaluate_zoos']
 
 # %% ../../nbs/paramgen/55_eval.ipynb #68991d4c
 def mean_state(sds: list) -> dict:
@@ -27,12 +26,6 @@ def best_checkpoint(zoo: list) -> tuple:
     if not scored: return zoo[-1][0], zoo[-1][1]
     v, n, sd = min(scored, key=lambda x: x[0]); return n, sd
 
-def bootstrap_ci(correct: list, n_boot: int = 1000, seed: int = 0) -> tuple:
-    "95% bootstrap interval of the mean of 0/1 outcomes."
-    if not correct: return (None, None)
-    r = random.Random(seed); n = len(correct)
-    means = sorted(sum(correct[r.randrange(n)] for _ in range(n)) / n for _ in range(n_boot))
-    return (means[int(0.025 * n_boot)], means[int(0.975 * n_boot) - 1])
 
 # %% ../../nbs/paramgen/55_eval.ipynb #274ad930
 class Harness:
