@@ -56,7 +56,7 @@ PRESETS: dict = {
     "full": dict(jobs=1),
     "quick": dict(jobs=1, per_notebook={
         "00_workbench": {},
-        "10_hypernet": dict(steps=10, max_per_task=8, val_size=16, n_eval=16, n_generate=4, control_generate=2, max_new_tokens=8, max_length=256,
+        "10_hypernet": dict(steps=10, max_per_task=8, instances_per_task=40, val_size=16, n_eval=16, n_generate=4, control_generate=2, max_new_tokens=8, max_length=256,
                             batch_size=4),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
         "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, baseline_steps=200),

@@ -61,6 +61,7 @@ class HypernetTrainConfig:
     overwrite: bool = False                # replace the run in output_dir
     shared_adapter: bool = False           # TaskWeaver: a learned per-module adapter all tasks share, plus each task's generated offset
     shared_lr_scale: float = 1.0           # learning rate of the shared adapter, as a multiple of train.learning_rate
+    init_from: str | None = None           # TaskWeaver: start from this saved TaskWeaver (e.g. a reconstruction-trained one) instead of a fresh one
     train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=None, learning_rate=5e-5))   # the engine's schedule; train.seed also seeds data order, initialisation and held-out tasks
     device: DeviceConfig = field(default_factory=DeviceConfig)   # where it runs: accelerator, devices, num_nodes, strategy, precision
 
@@ -177,6 +178,13 @@ def build_system(cfg: HypernetTrainConfig, base_model=None, tokenizer=None, enco
     if base_model is None: base_model, tokenizer = load_base_model(cfg.model_name)
     if cfg.method == "lora":
         return StaticLoRA(base_model, tokenizer, cfg.lora_rank, cfg.lora_alpha, cfg.lora_target_layers)
+    if cfg.init_from is not None:
+        tw = TaskWeaver.from_pretrained(cfg.init_from, base_model=base_model, tokenizer=tokenizer, encoder=encoder)
+        want = dict(hidden_dim=cfg.hidden_dim, lora_rank=cfg.lora_rank, lora_alpha=float(cfg.lora_alpha), embedder=cfg.embedder, shared_adapter=cfg.shared_adapter)
+        bad = {k: (getattr(tw.config, k), v) for k, v in want.items() if (float(getattr(tw.config, k)) if k == "lora_alpha" else getattr(tw.config, k)) != v}
+        if bad: raise UserError(f"init_from={cfg.init_from}: its " + ", ".join(f"{k}={a!r}" for k, (a, b) in bad.items()) +
+                                " differ from this run's " + ", ".join(f"{k}={b!r}" for k, (a, b) in bad.items()))
+        return tw
     return TaskWeaver(cfg.model_name, cfg.hidden_dim, cfg.lora_rank, cfg.lora_alpha, cfg.lora_target_layers, cfg.embedder,
                       cfg.text_encoder, base_model=base_model, tokenizer=tokenizer, encoder=encoder, shared_adapter=cfg.shared_adapter)
 

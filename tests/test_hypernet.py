@@ -10,7 +10,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     base = save_tiny("llama", tmp_path/"tiny-llama")
     out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
-                        parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, val_size=8, n_eval=16,
+                        parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, instances_per_task=20, val_size=8, n_eval=16,
                                         n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
@@ -50,6 +50,18 @@ def test_cli_train_eval_adapter(tmp_path):
     assert r3.returncode == 0, r3.stderr[-3000:]
     ev = json.loads((tmp_path/"eval.json").read_text())
     assert ev["system"]["nll"] > 0 and ev["base"]["nll"] > 0
+    # any folder of task files, first N instances of each, with both controls
+    tasks = tmp_path/"tasks"; tasks.mkdir()
+    for n in ("task142_odd-man-out_classification_no_category", "task307_jeopardy_answer_generation_final"):   # short definitions
+        (tasks/f"{n}.json").write_text((REPO/f"data/super_natural_instructions/contributor_drafts/{n}.json").read_text())
+    r5 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tasks), "--max_instances", "3",
+              "--n_generate", "4", "--max_new_tokens", "2", "--max_length", "256", "--control", "--output", str(tmp_path/"tasks.json")])
+    assert r5.returncode == 0, r5.stderr[-3000:]
+    ev = json.loads((tmp_path/"tasks.json").read_text())
+    assert ev["n_examples"] == 6 and len(ev["system"]["per_task"]) == 2 and len(ev["system"]["predictions"]) == 4
+    assert {"system", "swapped_descriptions", "base"} <= set(ev["no_definition"]) and "exact_match_norm" in ev["system"]
+    r6 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tmp_path/"nope")])
+    assert r6.returncode != 0 and "does not exist" in r6.stderr and "Traceback" not in r6.stderr
     r4 = run(["taskweaver", "hypernet", "adapter", "--model", str(tmp_path/"tw/final"), "--text", "Answer the question.",
               "--out", str(tmp_path/"adapter")])
     assert r4.returncode == 0, r4.stderr[-3000:]

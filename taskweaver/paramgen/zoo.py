@@ -26,6 +26,7 @@ class ZooConfig:
     "Settings of one checkpoint-zoo collection run."
     dataset: str = "arc"                      # a registered processor: arc, sst2, ag_news, gsm8k, ...
     dataset_config: str | None = "ARC-Challenge"  # e.g. ARC-Challenge / ARC-Easy for arc
+    dataset_path: str | None = None           # a local file or folder of the dataset (e.g. one instruction-task file; its last eval_n rows are the held-out ones); None = the vendored sample
     base_model: str | None = None             # None = embedded SmolLM2-135M-Instruct
     output_dir: str = "runs/zoo/arc-challenge"  # checkpoints/ (the zoo) and trainer/ (engine state) go here
     n_checkpoints: int = 50                   # consecutive checkpoints kept
@@ -208,8 +209,12 @@ def collect_zoo(cfg: ZooConfig, # what to train and how many checkpoints to keep
     check_accelerator(cfg.device.accelerator)   # and a device this machine lacks, before the model loads
     if model is None: model, tokenizer = load_base_model(cfg.base_model)
     proc = get_processor(cfg.dataset, tokenizer, max_length=cfg.max_length)
-    rows = proc.load(dataset_config=cfg.dataset_config, split="train")[:cfg.n_train]
-    held = HeldOut.load(cfg.dataset, tokenizer, cfg.eval_n, cfg.eval_split, cfg.dataset_config, cfg.max_length) if cfg.eval_every else None
+    rows = proc.load(cfg.dataset_path, dataset_config=cfg.dataset_config, split="train")
+    if cfg.dataset_path is not None and cfg.eval_every:   # a local dataset: its last eval_n rows are held out, never trained on
+        if len(rows) <= cfg.eval_n: raise UserError(f"{cfg.dataset_path}: {len(rows)} rows leave none for training after eval_n={cfg.eval_n} held-out rows")
+        rows, held = rows[:-cfg.eval_n], HeldOut(cfg.dataset, tokenizer, rows[-cfg.eval_n:], cfg.max_length, cfg.dataset_config)
+    else: held = HeldOut.load(cfg.dataset, tokenizer, cfg.eval_n, cfg.eval_split, cfg.dataset_config, cfg.max_length) if cfg.eval_every else None
+    rows = rows[:cfg.n_train]
     pm = build_lora_model(model, cfg)   # unknown target modules fail here, before the folder is touched
     with open_run(cfg.output_dir, "zoo", cfg.to_dict(), resume=resume, overwrite=overwrite, free=("n_checkpoints",)) as run:
         return _collect(cfg, model, tokenizer, pm, proc, rows, held, progress, run.resumed)
