@@ -70,6 +70,38 @@ def _pow2(x: torch.Tensor) -> torch.Tensor:
     x = torch.where(x > 0, x, torch.ones_like(x))
     return torch.exp2(torch.round(torch.log2(x)))
 
+_NARROW = (torch.float32, torch.bfloat16, torch.float16)
+
+class _Plan:
+    "What a layout fixes once: slot offsets, shape groups and their token rows, the real-number mask, per-token counts, work buffers."
+    def __init__(self, L: ParamLayout):
+        D, slots = L.token_dim, sorted(L.slots, key=lambda s: s.start)
+        self.keys, self.D = [s.key for s in L.slots], D                      # `keys`: the layout's order (the output dict's)
+        self.slot_keys, self.offsets = [s.key for s in slots], [s.start * D for s in slots]
+        self.shapes, self.dtypes = [torch.Size(s.shape) for s in slots], [getattr(torch, s.dtype) for s in slots]
+        self.used = max([s.start + s.n_tokens for s in slots], default=0)    # rows [0, used) hold every real number
+        m = torch.zeros(L.max_tokens * D, dtype=torch.bool)
+        for s in slots: m[s.start * D: s.start * D + s.numel] = True
+        self.mask = m.view(L.max_tokens, D); um = self.mask[:self.used]
+        self.padded = not bool(um.all())                                    # padding inside the used rows?
+        self.maskf, self.notmask = (um.double(), ~um) if self.padded else (None, None)
+        self.n = um.sum(1).clamp(min=1).double()[:, None]                   # real numbers per token
+        self.one_dtype = self.dtypes[0] if len(set(self.dtypes)) == 1 else None
+        self.narrow = all(dt in _NARROW for dt in self.dtypes)
+        groups = {}                                                         # slots of one shape leave together
+        for s in slots: groups.setdefault((tuple(s.shape), s.dtype, s.n_tokens), []).append(s)
+        self.groups = [([s.key for s in ss], torch.Size(shape), getattr(torch, dt), math.prod(shape), T * D,
+                        torch.tensor([r for s in ss for r in range(s.start, s.start + T)], dtype=torch.long))
+                       for (shape, dt, T), ss in groups.items()]
+        self.pool = []      # work buffers kept between calls (list pop/append is thread-safe)
+
+    def work(self):
+        "`(x, a view of x per slot, scratch, scratch in the output dtype)`; x is float64 [used, token_dim] with zero padding."
+        if self.pool: return self.pool.pop()
+        x = torch.zeros(self.used, self.D, dtype=torch.float64); f = x.view(-1)
+        views = [f[o: o + s.numel()].view(s) for o, s in zip(self.offsets, self.shapes)]
+        return x, views, torch.empty_like(x), torch.empty_like(x, dtype=self.one_dtype or torch.float64)
+
 class ParamTokenizer:
     "LoRA state dict ↔ `(tokens [max_tokens, token_dim] float64, mask, scales [max_tokens, 2])`; bitwise exact inverse."
     def __init__(self, layout: ParamLayout, normalize: bool = True):
@@ -80,41 +112,66 @@ class ParamTokenizer:
         "A tokenizer whose layout is that of `sd`."
         return cls(ParamLayout.from_state_dict(sd, max_tokens, token_dim), normalize)
 
+    def _plan(self) -> _Plan:
+        p = self.__dict__.get("_plan_")
+        if p is None or p[0] is not self.layout: p = self.__dict__["_plan_"] = (self.layout, _Plan(self.layout))
+        return p[1]
+
     @property
     def mask(self) -> torch.Tensor:
         "`[max_tokens, token_dim]` bool: True on real numbers, False on padding."
-        L = self.layout; m = torch.zeros(L.max_tokens * L.token_dim, dtype=torch.bool)
-        for s in L.slots: m[s.start * L.token_dim: s.start * L.token_dim + s.numel] = True
-        return m.view(L.max_tokens, L.token_dim)
+        return self._plan().mask.clone()
 
+    @torch.no_grad()
     def tokenize(self, sd: dict, name: str = "checkpoint") -> tuple:
         "`(tokens, mask, scales)`; `scales[:, 0]` is each token's mean, `scales[:, 1]` its power-of-two std."
-        L = self.layout; L.check(sd, name)
-        flat = torch.zeros(L.max_tokens * L.token_dim, dtype=torch.float64)
-        for s in L.slots: flat[s.start * L.token_dim: s.start * L.token_dim + s.numel] = sd[s.key].detach().reshape(-1).to(torch.float64)
-        tok, mask = flat.view(L.max_tokens, L.token_dim), self.mask
+        L, P = self.layout, self._plan(); U, D = P.used, L.token_dim
+        ts = [sd.get(k) for k in P.slot_keys]
+        if len(sd) != len(ts) or [getattr(t, "shape", None) for t in ts] != P.shapes or [t.dtype for t in ts] != P.dtypes:
+            L.check(sd, name)
+        W = P.work(); x, views, r, _ = W
+        if ts: torch._foreach_copy_(views, ts)                              # every tensor into its rows, float64, one call
+        tok = torch.empty(L.max_tokens, D, dtype=torch.float64); tok[U:] = 0
         scales = torch.zeros(L.max_tokens, 2, dtype=torch.float64); scales[:, 1] = 1
-        if self.normalize:
-            n = mask.sum(1).clamp(min=1)
-            mu = (tok * mask).sum(1) / n
-            sd_ = (((tok - mu[:, None]) * mask) ** 2).sum(1).div(n).sqrt()
-            scales[:, 0], scales[:, 1] = mu.to(torch.float32).to(torch.float64), _pow2(sd_)   # float32-representable mean
-            x = tok
-            tok = torch.where(mask, (x - scales[:, :1]) / scales[:, 1:], torch.zeros_like(x))
-            # a token whose values are far below its mean (exponent gap > 29 bits) would not come back exactly: use mean 0 there
-            bad = ((tok * scales[:, 1:] + scales[:, :1] - x) * mask != 0).any(1)
-            if bad.any():
-                scales[bad, 0] = 0; tok[bad] = torch.where(mask[bad], x[bad] / scales[bad, 1:], torch.zeros_like(x[bad]))
-        return tok, mask, scales
+        if not self.normalize or not U:
+            tok[:U] = x; P.pool.append(W); return tok, P.mask.clone(), scales
+        mu = x.sum(1, keepdim=True).div_(P.n)
+        torch.sub(x, mu, out=r)
+        if P.padded: r.mul_(P.maskf)
+        std = r.mul_(r).sum(1, keepdim=True).div_(P.n).sqrt_()
+        sc = scales[:U]; sc[:, :1] = mu.to(torch.float32); sc[:, 1:] = _pow2(std)   # float32-representable mean
+        m, s = sc[:, :1], sc[:, 1:]
+        d = torch.sub(x, m, out=tok[:U])                                    # x - mu, rounded once
+        # check that t·s + mu gives x back. For ≤32-bit inputs t·s is exactly d (t = d/s stays a normal float64), so test d + mu
+        if P.narrow: torch.add(d, m, out=r).sub_(x)
+        t = d.mul_(s.reciprocal()) if P.narrow or bool((s >= 2.0 ** -1022).all()) else d.div_(s)   # s = 2^k: ·(1/s) rounds as /s
+        if P.padded: t.masked_fill_(P.notmask, 0)
+        if not P.narrow: torch.mul(t, s, out=r).add_(m).sub_(x)
+        if P.padded: r.mul_(P.maskf)
+        # a token whose values are far below its mean (exponent gap > 29 bits) would not come back exactly: use mean 0 there
+        bad = r.abs_().sum(1) != 0                                          # = (r != 0).any(1), NaN included
+        if bad.any():
+            sc[bad, 0] = 0; t[bad] = torch.where(P.mask[:U][bad], x[bad] / sc[bad, 1:], torch.zeros_like(x[bad]))
+        P.pool.append(W)
+        return tok, P.mask.clone(), scales
 
+    @torch.no_grad()
     def detokenize(self, tokens: torch.Tensor, scales: torch.Tensor) -> dict:
         "The state dict that `tokens` (normalised, `[max_tokens, token_dim]`) and `scales` stand for."
-        L = self.layout
+        L, P = self.layout, self._plan(); U, D = P.used, L.token_dim
         if tuple(tokens.shape) != (L.max_tokens, L.token_dim):
             raise ValueError(f"tokens have shape {list(tokens.shape)}, the layout wants [{L.max_tokens}, {L.token_dim}]")
-        x = (tokens.to(torch.float64) * scales[:, 1:].to(torch.float64) + scales[:, :1].to(torch.float64)).reshape(-1)
-        return {s.key: x[s.start * L.token_dim: s.start * L.token_dim + s.numel].to(getattr(torch, s.dtype)).reshape(s.shape).clone()
-                for s in L.slots}
+        sc = scales[:U].to(torch.float64)
+        if tokens.device.type == "cpu" and scales.device.type == "cpu" and P.one_dtype is not None:
+            W = P.work(); x = torch.add(torch.mul(tokens[:U], sc[:, 1:], out=W[2]), sc[:, :1], out=W[3])   # float64, rounded once to the dtype
+        else: W, x = None, torch.mul(tokens[:U].to(torch.float64), sc[:, 1:]).add_(sc[:, :1])
+        out = dict.fromkeys(P.keys)
+        for keys, S, dt, N, TD, rows in P.groups:                           # one gather and one unbind per shape group
+            k = len(keys); g = x.index_select(0, rows.to(x.device)).view(k, TD)   # fresh memory: the outputs own it
+            g = g.to(dt) if N == TD else g[:, :N].to(dt).contiguous()
+            out.update(zip(keys, g.view(k, *S).unbind(0)))
+        if W is not None: P.pool.append(W)
+        return out
 
     def roundtrip_error(self, sd: dict) -> float:
         "Max absolute difference of `detokenize(tokenize(sd))` from `sd` (0.0 when exact)."

@@ -57,31 +57,63 @@ class SharedWeightTransformer(nn.Module):
 
     def _m(self, i, n): return getattr(self, f"l{i}_{n}")
     def _ln(self, x): return F.layer_norm(x, x.shape[-1:]) if self.layer_norm else x
+    def _w(self, M, w, p: int = 1):
+        "`M·wᵖ` for every weight, `[W, in, out]`: the shared weight folded into the matrix instead of a pass over the activations."
+        return M * (w ** p).view(-1, 1, 1)
 
-    def _attention(self, i, x, w, mask):
-        "Multi-head attention of the normalised stream `x` [W,B,T,D], the shared weight folded into q and v (see above)."
-        W, B, T, _ = x.shape; H, hd = self.blocks[i]["heads"], self.hd
-        q, k, v = (x @ self._m(i, "qkv")).split(H * hd, -1)                    # masked projections, [W,B,T,H·hd] each
-        q, v = q * (w * w).view(-1, 1, 1, 1), v * w.view(-1, 1, 1, 1)          # (w·q)(w·k)ᵀ = w²·q kᵀ, and w·v
-        heads = lambda t: t.reshape(W * B, T, H, hd).transpose(1, 2)           # [W·B, H, T, hd]: weights × batch is SDPA's batch
+    def _sdpa(self, i, q, k, v, mask, B, T):
+        "Attention of projections `[W, B·T, H·hd]` → `[W, B·T, H·hd]`; weights × batch is SDPA's batch."
+        W, H, hd = q.shape[0], self.blocks[i]["heads"], self.hd
+        heads = lambda t: t.reshape(W * B, T, H, hd).transpose(1, 2)           # [W·B, H, T, hd]
         y = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), attn_mask=mask)   # softmax(q kᵀ/√d) v, Vaswani et al. eq. 1
-        return w.view(-1, 1, 1, 1) * (y.transpose(1, 2).reshape(W, B, T, H * hd) @ self._m(i, "o"))
+        return y.transpose(1, 2).reshape(W, B * T, H * hd)
 
-    def _ffn(self, i, x, w):
-        "The feed-forward block of the normalised stream `x`: each node applies its own activation."
-        b, wv = self.blocks[i], w.view(-1, 1, 1, 1)
-        z = wv * (x @ self._m(i, "ffn_in"))
-        z = torch.cat([fn(z[..., s:e]) for fn, s, e in b["acts"]], -1)     # node-wise activations, one slice per activation
-        return wv * (z @ self._m(i, "ffn_out"))
+    def _attention(self, i, h, w, mask):
+        "Multi-head attention of the normalised stream `h` [W,B,T,D]: (w·q)(w·k)ᵀ = w²·q kᵀ, so q carries w², v carries w, the output w."
+        W, B, T, D = h.shape; HD = self.blocks[i]["heads"] * self.hd
+        col = torch.cat([(w * w)[:, None].expand(-1, HD), torch.ones_like(w)[:, None].expand(-1, HD), w[:, None].expand(-1, HD)], 1)
+        q, k, v = (h.reshape(W, B * T, D) @ (self._m(i, "qkv") * col[:, None])).split(HD, -1)   # per-weight column scales, one matmul
+        return (self._sdpa(i, q, k, v, mask, B, T) @ self._w(self._m(i, "o"), w)).view(W, B, T, D)
+
+    def _nodes(self, i, zt):
+        "Each node's activation on `zt` [W, nodes, B·T]; node-major, so each activation group is a contiguous slice."
+        return torch.cat([fn(zt[:, s:e]) for fn, s, e in self.blocks[i]["acts"]], 1)
+
+    def _ffn(self, i, h, w):
+        "The feed-forward block `w·φ(w·h @ M_in) @ M_out` of the normalised stream `h`: each node applies its own activation."
+        W, B, T, D = h.shape
+        zt = self._w(self._m(i, "ffn_in"), w).transpose(1, 2) @ h.reshape(W, B * T, D).transpose(1, 2)   # [W, nodes, B·T]
+        return (self._nodes(i, zt).transpose(1, 2) @ self._w(self._m(i, "ffn_out"), w)).view(W, B, T, D)
 
     def _block(self, i, x, w, mask):
         "nanoGPT's `x = x + attn(ln(x)); x = x + ffn(ln(x))`, with the genome's residual flags."
         b = self.blocks[i]
-        if b["attn"]: y = self._attention(i, self._ln(x), w, mask); x = x + y if b["attn_res"] else y
+        if b["attn"]: y = self._attention(i, self._ln(x), w, mask); x = y.add_(x) if b["attn_res"] else y
         elif not b["attn_res"]: x = torch.zeros_like(x)                   # writes nothing and keeps nothing
-        if b["ffn"]: y = self._ffn(i, self._ln(x), w); x = x + y if b["ffn_res"] else y
+        if b["ffn"]: y = self._ffn(i, self._ln(x), w); x = y.add_(x) if b["ffn_res"] else y
         elif not b["ffn_res"]: x = torch.zeros_like(x)
         return x
+
+    def _first_block(self, e, w, mask):
+        "Block 0 on the stream `a·e` (a = w × the routes from the embedding): `LN(a·e) = s·c`, c = e − mean(e), so its projections of c serve every weight."
+        b, (B, T, D), W = self.blocks[0], e.shape, len(w)
+        a, wv = (1 + len(self.into[0])) * w.view(-1, 1, 1, 1), w.view(-1, 1, 1)
+        if self.layer_norm: c = e - e.mean(-1, keepdim=True); s = a * torch.rsqrt(a * a * (c * c).mean(-1, keepdim=True) + _EPS)
+        else: c, s = e, a
+        c, s = c.reshape(B * T, D), s.reshape(W, -1, 1)                      # s: [W, B·T, 1] (or [W, 1, 1] without LayerNorm)
+        x = None                                                               # None: the stream is still a·e
+        if b["attn"]:
+            q, k, v = (c @ self._m(0, "qkv")).split(b["heads"] * self.hd, -1)  # [B·T, H·hd] each, once for all weights
+            y = (self._sdpa(0, (s * wv * wv) * q, s * k, (s * wv) * v, mask, B, T) @ self._w(self._m(0, "o"), w)).view(W, B, T, D)
+            x = y.addcmul_(a, e) if b["attn_res"] else y
+        elif not b["attn_res"]: x = e.new_zeros(W, B, T, D)
+        if b["ffn"]:
+            if x is None: zt = (s * wv).transpose(1, 2) * (self._m(0, "ffn_in").T @ c.T)   # w·LN(a·e) @ M_in, [W, nodes, B·T]
+            else: zt = self._w(self._m(0, "ffn_in"), w).transpose(1, 2) @ self._ln(x).reshape(W, B * T, D).transpose(1, 2)
+            y = (self._nodes(0, zt).transpose(1, 2) @ self._w(self._m(0, "ffn_out"), w)).view(W, B, T, D)
+            x = (y.addcmul_(a, e) if x is None else y.add_(x)) if b["ffn_res"] else y
+        elif not b["ffn_res"]: x = e.new_zeros(W, B, T, D)
+        return a * e if x is None else x
 
     def _mask(self, am, W):
         "Boolean SDPA mask, True = may attend: real keys (and earlier ones for generation), the same for every weight."
@@ -94,7 +126,7 @@ class SharedWeightTransformer(nn.Module):
     def _pool(self, h, am):
         "Mean of `h` [W,B,T,D] over the real tokens; padded positions are filled, not multiplied, with 0 (NaN·0 = NaN)."
         m = am[None, :, :, None]
-        return h.masked_fill(~m, 0).sum(2) / m.sum(2).clamp(min=1)
+        return h.masked_fill_(~m, 0).sum(2) / m.sum(2).clamp(min=1)
 
     def _unwritten(self, e, w, am):
         "Fast path when no block writes: the stream is a·e, a = paths·w, and LN(a·e) = a·(e−μ)/√(a²σ²+ε) = s·c needs e's statistics once."
@@ -105,28 +137,36 @@ class SharedWeightTransformer(nn.Module):
         pooled = torch.einsum("wbt,btd->wbd", s[..., 0] * m, c) / m.sum(1).clamp(min=1)[None, :, None]   # mean of s·c over real tokens
         return w.view(-1, 1, 1) * (pooled @ self.readout)
 
+    def _forward(self, input_ids, am, w):
+        "Logits for the weights `w` [W]."
+        B, T = input_ids.shape
+        e = F.embedding(input_ids, self.emb) + self.pos[:T]                   # [B, T, D], shared by all weights
+        if self.paths is not None: return self._unwritten(e, w, am)
+        mask = self._mask(am, len(w))
+        outs = [w.view(-1, 1, 1, 1) * e if any(0 in s for s in self.into[1:]) else None]   # the embedding's stream, if a later skip reads it
+        x = self._first_block(e, w, mask); outs.append(x)                     # the output of every block, 0 = embedding
+        for i in range(1, len(self.blocks)):
+            for s in self.into[i]: x = x + outs[s]                             # skip connections into block i+1
+            x = self._block(i, x, w, mask); outs.append(x)
+        for s in self.into[-1]: x = x + outs[s]
+        h = self._ln(x) if self.layer_norm else x.clone()                      # (a fresh tensor: pooling fills it in place)
+        if self.task_type == "generation": return (h.reshape(len(w), B * T, -1) @ self._w(self.readout, w)).view(len(w), B, T, -1)
+        return self._pool(h, am) @ self._w(self.readout, w)
+
     def forward(self, input_ids: torch.Tensor, # [B, T] token ids
                 attention_mask: torch.Tensor | None = None, # [B, T], 1 = real token
                 weights=None, # shared weight values [W]; None = [self.weight]
                ) -> torch.Tensor:
-        "Logits `[W, B, C]` (classification) or `[W, B, T, V]` (generation), one slice per shared weight."
-        w = torch.as_tensor([self.weight] if weights is None else weights, dtype=self.emb.dtype, device=self.emb.device).reshape(-1)
+        "Logits `[W, B, C]` (classification) or `[W, B, T, V]` (generation), one slice per shared weight; each |w| is computed once."
+        if weights is None: ws = [self.weight]
+        elif torch.is_tensor(weights): ws = [float(x) for x in weights.detach().reshape(-1).tolist()]
+        else: ws = [float(x) for x in np.asarray(weights, dtype=np.float64).reshape(-1)]   # no tensor: a default-device context may be meta
         B, T = input_ids.shape
         if T > self.pos.shape[0]: raise ValueError(f"input has {T} tokens but the genome's max_length is {self.pos.shape[0]}")
         am = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
-        e = F.embedding(input_ids, self.emb) + self.pos[:T]                   # [B, T, D], shared by all weights
-        if self.paths is not None: return self._unwritten(e, w, am)
-        mask = self._mask(am, len(w))
-        x = w.view(-1, 1, 1, 1) * e                                            # the stream [W, B, T, D]: e @ (M·w) = w·(e @ M)
-        outs = [x]                                                             # the output of every block, 0 = embedding
-        for i in range(len(self.blocks)):
-            for s in self.into[i]: x = x + outs[s]                             # skip connections into block i+1
-            x = self._block(i, x, w, mask)
-            outs.append(x)
-        for s in self.into[-1]: x = x + outs[s]
-        h = self._ln(x)
-        if self.task_type == "generation": return w.view(-1, 1, 1, 1) * (h @ self.readout)
-        return w.view(-1, 1, 1) * (self._pool(h, am) @ self.readout)
+        u = list(dict.fromkeys(abs(x) for x in ws))                           # the logits are even in w (see above)
+        out = self._forward(input_ids, am, torch.tensor(u, dtype=self.emb.dtype, device=self.emb.device))
+        return out if u == ws else out[torch.tensor([u.index(abs(x)) for x in ws], device=out.device)]
 
     @torch.no_grad()
     def generate(self, prompt_tokens, # [B, T] tensor or a list of token ids
