@@ -1,6 +1,7 @@
 """Benchmarks of the prompt-to-weights generator (JSON on stdout and in --output).
 
-1. Tokenizer throughput: tokenize + detokenize of a SmolLM2-shaped LoRA state dict (30 layers, rank 2 on q/v), MB/s.
+1. Tokenizer throughput: tokenize + detokenize of a SmolLM2-shaped LoRA state dict (30 layers, rank 2 on q/v), MB/s,
+   and as a fraction of a plain copy of the same bytes (the `tokenizer` row of bench/run.py).
 2. Time to generate one adapter (encode a prompt group, run the default-size HyperConv generator, detokenize)
    vs time to collect one zoo checkpoint by fine-tuning (LoRA training steps on the base model, batch 4):
    the ratio is what the generator saves.
@@ -11,20 +12,17 @@ import argparse, json, os, platform, time
 from pathlib import Path
 import torch
 
-def tokenizer_throughput(repeats: int = 20) -> dict:
-    from taskweaver.paramgen import ParamTokenizer
-    g = torch.Generator().manual_seed(0)
-    sd = {f"base_model.model.model.layers.{i}.self_attn.{m}.lora_{ab}.weight": torch.randn(s, generator=g)
-          for i in range(30) for m, o in (("q_proj", 576), ("v_proj", 192)) for ab, s in (("A", (2, 576)), ("B", (o, 2)))}
-    tk = ParamTokenizer.fit(sd)
-    mb = sum(v.numel() * v.element_size() for v in sd.values()) / 1e6
-    tk.detokenize(*tk.tokenize(sd)[::2])
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        tok, _, sc = tk.tokenize(sd); back = tk.detokenize(tok, sc)
-    dt = (time.perf_counter() - t0) / repeats
-    assert all(torch.equal(back[k], sd[k]) for k in sd)
-    return dict(state_dict_mb=round(mb, 3), tokens_used=tk.layout.n_tokens, seconds_per_roundtrip=round(dt, 5), mb_per_s=round(mb / dt, 1))
+def tokenizer_throughput(repeats: int = 5) -> dict:
+    "The `tokenizer` row of bench/run.py (round trip vs a plain copy, interleaved), in this script's keys."
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent)); import run
+    ctx = run.Ctx(quick=False, threads=torch.get_num_threads(), rounds=repeats, min_time=0.2, model=None)
+    r = run.run_row(run.ROWS["tokenizer"], ctx)
+    if r["error"]: raise RuntimeError(r["error"])
+    rt, cp = r["systems"]["roundtrip"], r["systems"]["copy"]
+    return dict(state_dict_mb=r["setup"]["mb"], tokens_used=r["setup"]["tokens_used"], seconds_per_roundtrip=round(rt["median_s"], 5),
+                mb_per_s=round(rt["throughput"]["value"], 1), copy_mb_per_s=round(cp["throughput"]["value"], 1),
+                fraction_of_copy=round(r["headlines"][0]["value"], 3))
 
 def generate_time(repeats: int = 5) -> dict:
     from taskweaver.models import load_text_encoder

@@ -1,0 +1,546 @@
+"""One benchmark runner for TaskWeaver against the libraries a user would otherwise pick.
+
+Every row times its systems interleaved, round by round (A B C, B C A, C A B, ...), each measurement a
+`torch.utils.benchmark.Timer` run of a calibrated number of calls, and reports per system the median over rounds, the
+quartiles, and the ratio to the row's reference (also as the median and quartiles of the per-round ratios, which a
+load change on a shared machine hits on both sides alike). The run records the machine: cores, load average before
+and after every row, torch and its threads. It writes one JSON and a markdown table rendered from it:
+
+    python bench/run.py                       # every row; the embedded SmolLM2-135M where a row is about a real LM
+    python bench/run.py --quick               # tiny models and sizes (seconds; what tests/test_bench_run.py runs)
+    python bench/run.py --only tokenizer,wann_six_weights --rounds 7
+    python bench/run.py --list                # the rows and their goals
+    python bench/run.py --markdown bench/results/run.json    # re-render run.md from a JSON (no timing)
+
+Outputs: `bench/results/run.json` and `bench/results/run.md` (or `--out DIR`); the JSON is also printed at the end.
+To add a row, write a function `@row("name", "title", goal="...")` that takes the run context and returns a `Row`
+with the callables to time (see the rows below); `ctx.time(...)` is there for rows that time several items.
+"""
+from __future__ import annotations
+import argparse, contextlib, io, json, math, os, platform, statistics, sys, time, traceback, warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+import torch
+from torch.utils.benchmark import Timer
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = "taskweaver-bench/1"
+
+# ---------------------------------------------------------------- the registry -------------------------------------
+ROWS: dict = {}
+
+@dataclass
+class RowSpec:
+    name: str; title: str; fn: object; goal: str | None = None
+
+def row(name: str, title: str, goal: str | None = None):
+    "Register a benchmark row: `fn(ctx) -> Row`."
+    def deco(fn):
+        ROWS[name] = RowSpec(name, title, fn, goal); return fn
+    return deco
+
+@dataclass
+class System:
+    "A callable to time; `items` calls' worth of work per call (times are reported per item), `work` units per item."
+    fn: object
+    items: int = 1
+    number: int | None = None             # calls per measurement; None = calibrated by a first (warm-up) call
+
+@dataclass
+class Headline:
+    "A ratio of two systems' times per item, `num / den` (e.g. loop / batched = a speedup), with a goal like '>= 3'."
+    label: str
+    num: str
+    den: str
+    goal: str | None = None
+    value: float | None = None            # precomputed (rows that aggregate over items set value, q1, q3 themselves)
+    q1: float | None = None
+    q3: float | None = None
+
+@dataclass
+class Row:
+    "What a row function returns: systems to time (or their precomputed `results`), the reference, headlines, setup."
+    systems: dict = field(default_factory=dict)  # name -> System or callable
+    reference: str | None = None                 # ratios are time(system) / time(reference)
+    headlines: list = field(default_factory=list)
+    work: tuple | None = None                    # (unit, amount per item), e.g. ("tokens", 256): throughput = amount / time
+    setup: dict = field(default_factory=dict)    # sizes, models, anything needed to reproduce
+    metrics: dict = field(default_factory=dict)  # other measured numbers (memory, sizes)
+    notes: list = field(default_factory=list)
+    results: dict | None = None                  # precomputed {system: summary} (then `systems` is not timed)
+    after: object = None                         # called after the timed rounds (e.g. a memory measurement)
+    rounds: int | None = None                    # this row's rounds, when fewer than the run's (a slow naive system)
+
+# ---------------------------------------------------------------- timing -------------------------------------------
+def _q(xs):
+    "(q1, median, q3) of a list."
+    if len(xs) == 1: return xs[0], xs[0], xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[0], statistics.median(xs), q[2]
+
+class Ctx:
+    "What rows get: the mode, threads and timing settings, a cache of loaded models, and the interleaved timer."
+    def __init__(self, quick: bool, threads: int, rounds: int, min_time: float, model: str | None, log=print):
+        self.quick, self.threads, self.rounds, self.min_time, self.model, self.log = quick, threads, rounds, min_time, model, log
+        self.cache: dict = {}
+
+    def time(self, systems: dict, rounds: int | None = None, min_time: float | None = None) -> dict:
+        "Interleaved rounds of `Timer.timeit(number)` per system; `{name: {'per_round_s': [...per item], 'number': n}}`."
+        rounds, min_time = rounds or self.rounds, self.min_time if min_time is None else min_time
+        systems = {k: v if isinstance(v, System) else System(v) for k, v in systems.items()}
+        timers = {k: Timer("fn()", globals=dict(fn=s.fn), num_threads=self.threads) for k, s in systems.items()}
+        number = {}
+        for k, t in timers.items():                                # the first call: warm-up and calibration
+            if systems[k].number: number[k] = systems[k].number; continue
+            first = t.timeit(1).mean
+            number[k] = max(1, math.ceil(min_time / max(first, 1e-9))) if first < min_time else 1
+        names, out = list(systems), {k: [] for k in systems}
+        for r in range(rounds):
+            for k in names[r % len(names):] + names[:r % len(names)]:
+                out[k].append(timers[k].timeit(number[k]).mean / systems[k].items)
+        return {k: dict(per_round_s=v, number=number[k], items=systems[k].items) for k, v in out.items()}
+
+    def cached(self, key, make):
+        if key not in self.cache: self.cache[key] = make()
+        return self.cache[key]
+
+    # ---- models: the embedded SmolLM2 (or --model) by default, a tiny random Llama with --quick; each call a fresh copy
+    def lm(self):
+        if self.quick:
+            from taskweaver.testutils import tiny_model, tiny_tokenizer
+            torch.manual_seed(0)
+            return tiny_model("llama").eval(), self.cached("tiny_tok", tiny_tokenizer)
+        from taskweaver.models import load_base_model
+        m, tok = load_base_model(self.model)
+        return m.eval(), tok
+
+def summarize(timed: dict, reference: str | None, work: tuple | None) -> dict:
+    "Median, quartiles and ratio to the reference per system (times per item)."
+    out, ref = {}, timed.get(reference) if reference else None
+    for k, t in timed.items():
+        q1, med, q3 = _q(t["per_round_s"])
+        s = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=len(t["per_round_s"]), number=t.get("number"),
+                 items=t.get("items", 1), per_round_s=t["per_round_s"])
+        if ref is not None:
+            _, rmed, _ = _q(ref["per_round_s"])
+            paired = [a / b for a, b in zip(t["per_round_s"], ref["per_round_s"])]
+            p1, _, p3 = _q(paired)
+            s.update(ratio_to_reference=med / rmed, ratio_q1=p1, ratio_q3=p3)
+        if work: s["throughput"] = dict(unit=f"{work[0]}/s", value=work[1] / med)
+        out[k] = s
+    return out
+
+def _headline(h: Headline, res: dict, goal: str | None) -> dict:
+    if h.value is None:                       # the median and quartiles of the per-round ratios (both sides of a round see the same load)
+        a, b = res[h.num], res[h.den]
+        h.q1, h.value, h.q3 = _q([x / y for x, y in zip(a["per_round_s"], b["per_round_s"])])
+    g = h.goal
+    met = None
+    if g:
+        op, v = g.split()
+        met = bool(h.value >= float(v)) if op == ">=" else bool(h.value <= float(v))
+    return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met)
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): cpu = line.split(":", 1)[1].strip(); break
+    mem = None
+    with contextlib.suppress(Exception):
+        import psutil; mem = round(psutil.virtual_memory().total / 2**30, 1)
+    aff = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    import transformers, peft
+    return dict(platform=platform.platform(), python=platform.python_version(), cpu=cpu, cpus=os.cpu_count(), cpus_usable=aff,
+                memory_gb=mem, torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__,
+                torch_threads=torch.get_num_threads(), device="cpu")
+
+def load() -> list: return [round(x, 2) for x in os.getloadavg()]
+
+# ---------------------------------------------------------------- the rows -----------------------------------------
+def _lm_trio(ctx: Ctx, rank: int, batch: int) -> dict:
+    "Three copies of the LM: plain, with TaskWeaver's per-example LoRA layers, and PEFT with 8 named adapters (shared by the LoRA rows)."
+    def make():
+        from peft import LoraConfig, get_peft_model
+        from taskweaver.models import lora_targets
+        from taskweaver.lora import inject, random_adapter
+        plain, tok = ctx.lm()
+        dyn, _ = ctx.lm(); inject(dyn, rank=rank, alpha=16)
+        q, _ = ctx.lm()
+        cfg = LoraConfig(r=rank, lora_alpha=16, target_modules=lora_targets(q), init_lora_weights=False)
+        pm = get_peft_model(q, cfg, adapter_name="a0")
+        for i in range(1, 8): pm.add_adapter(f"a{i}", cfg)
+        pm.eval()
+        return dict(plain=plain, dyn=dyn, peft=pm, tok=tok, ad1=random_adapter(dyn, seed=1), ad8=random_adapter(dyn, seed=2, batch=batch),
+                    names=[f"a{i % 8}" for i in range(batch)], targets=lora_targets(plain))
+    return ctx.cached(("lm_trio", rank, batch), make)
+
+@row("lora_forward", "Per-example LoRA forward, 1 and 8 adapters in the batch", goal="≤ 1.05× plain; ≥ 2× faster than PEFT's mixed batch at 8")
+def lora_forward(ctx: Ctx) -> Row:
+    from taskweaver.lora import set_adapters, clear_adapters
+    B, T, rank = 8, (16 if ctx.quick else 32), 8
+    m = _lm_trio(ctx, rank, B)
+    ids = torch.randint(0, m["plain"].config.vocab_size, (B, T), generator=torch.Generator().manual_seed(0))
+    dyn = m["dyn"]
+    @torch.no_grad()
+    def plain(): m["plain"](ids)
+    @torch.no_grad()
+    def tw1(): set_adapters(dyn, m["ad1"]); dyn(ids)
+    @torch.no_grad()
+    def tw8(): set_adapters(dyn, m["ad8"]); dyn(ids)
+    @torch.no_grad()
+    def peft8(): m["peft"](input_ids=ids, adapter_names=m["names"])
+    return Row(dict(plain=plain, taskweaver_1=tw1, taskweaver_8=tw8, peft_mixed_8=peft8), reference="plain", work=("tokens", B * T),
+            setup=dict(model=str(m["plain"].config.name_or_path), batch=B, tokens=T, rank=rank, targets=m["targets"]),
+            headlines=[Headline("TaskWeaver, 1 adapter ÷ plain (time)", "taskweaver_1", "plain", "<= 1.05"),
+                       Headline("TaskWeaver, 8 adapters ÷ plain (time)", "taskweaver_8", "plain", "<= 1.05"),
+                       Headline("PEFT mixed batch, 8 ÷ TaskWeaver, 8 (time)", "peft_mixed_8", "taskweaver_8", ">= 2")],
+               after=lambda: clear_adapters(dyn), rounds=None if ctx.quick else 3)
+
+@row("lora_generate", "Mixed-adapter generation with KV cache: 8 prompts, 8 different adapters", goal="≥ 0.9× plain tokens/s")
+def lora_generate(ctx: Ctx) -> Row:
+    from taskweaver.lora import set_adapters, clear_adapters
+    from taskweaver.hypernet import TaskWeaver
+    B, N, rank = 8, (8 if ctx.quick else 16), 8
+    m = _lm_trio(ctx, rank, B)
+    tok = m["tok"]
+    texts = ["The capital of France is", "Write a haiku about autumn leaves.", "Translate to German: good morning",
+             "List three prime numbers:", "Summarize: the cat sat on the mat all day.", "Q: What is 12 times 7? A:",
+             "Describe the color of the sky at dusk.", "Give a synonym for happy:"]
+    enc = tok(texts, return_tensors="pt", padding=True, padding_side="left")
+    ids, am = enc["input_ids"], enc["attention_mask"]
+    pad = tok.pad_token_id if tok.pad_token_id is not None else m["plain"].config.eos_token_id
+    kw = dict(attention_mask=am, max_new_tokens=N, min_new_tokens=N, do_sample=False, pad_token_id=pad)
+    dyn, pm = m["dyn"], m["peft"]
+    tw = ctx.cached(("taskweaver_gen", rank), lambda: TaskWeaver(base_model=ctx.lm()[0], tokenizer=tok, hidden_dim=256, lora_rank=rank).eval())
+    @torch.no_grad()
+    def plain(): return m["plain"].generate(ids, **kw)
+    @torch.no_grad()
+    def tw8():
+        set_adapters(dyn, m["ad8"])
+        try: return dyn.generate(ids, **kw)
+        finally: clear_adapters(dyn)
+    @torch.no_grad()
+    def peft8(): return pm.generate(input_ids=ids, adapter_names=m["names"], **kw)
+    @torch.no_grad()
+    def tw_gen(): return tw.generate(ids, am, max_new_tokens=N, min_new_tokens=N)
+    for f in (plain, tw8, peft8, tw_gen): assert f().shape[1] == ids.shape[1] + N   # every system makes exactly N new tokens
+    return Row(dict(plain=plain, taskweaver_8=tw8, peft_mixed_8=peft8, taskweaver_generate=tw_gen), reference="plain",
+               work=("tokens", B * N),
+               setup=dict(model=str(m["plain"].config.name_or_path), prompts=B, prompt_tokens=int(ids.shape[1]), new_tokens=N, rank=rank,
+                          greedy=True, kv_cache=True, taskweaver_generate="TaskWeaver.generate: adapters from the prompts (embedder=base, hidden_dim 256), then HF generate"),
+               headlines=[Headline("plain ÷ TaskWeaver, 8 adapters (= tokens/s vs plain)", "plain", "taskweaver_8", ">= 0.9"),
+                          Headline("plain ÷ TaskWeaver.generate (adapters from the prompts)", "plain", "taskweaver_generate"),
+                          Headline("PEFT mixed batch, 8 ÷ TaskWeaver, 8 (time)", "peft_mixed_8", "taskweaver_8")], rounds=None if ctx.quick else 2)
+
+def _peak_step_mb(step) -> float | None:
+    "Peak tensor memory (MB) above the start of one call of `step`, from torch's CPU memory profiler timeline."
+    import tempfile
+    from torch.profiler import profile, ProfilerActivity
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True, with_stack=True) as p: step()
+    with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p.export_memory_timeline(os.path.join(d, "m.json"), device="cpu")
+        _, sizes = json.loads(Path(d, "m.json").read_text())
+    tot = [sum(s) for s in sizes]
+    return (max(tot) - tot[0]) / 2**20 if tot else None
+
+@row("train_step", "Training step: TaskWeaver vs a multi-task PEFT LoRA on the same batch", goal="≤ 1.15× time, ≤ 1.1× peak memory")
+def train_step(ctx: Ctx) -> Row:
+    from taskweaver.hypernet_train import HypernetTrainConfig, build_system
+    from taskweaver.data import get_processor
+    from taskweaver.sft_data import DataCollatorWithPromptLengths
+    B, L = 4, (32 if ctx.quick else 64)
+    systems, batch, info = {}, None, {}
+    for method in ("taskweaver", "lora"):
+        base, tok = ctx.lm()
+        torch.manual_seed(0)
+        cfg = HypernetTrainConfig(method=method, use_default_dataset=True)
+        model = build_system(cfg, base_model=base, tokenizer=tok).train()
+        if batch is None:
+            p = get_processor("sst2", tok, max_length=L)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore"); ex = p.process(p.load()[:B])
+            batch = DataCollatorWithPromptLengths(tok)([dict(input_ids=i, prompt_length=l, task_text=t) for i, l, t in
+                                                         zip(ex["input_ids"], ex["prompt_length"], ex["task_text"])])
+        params = [q for q in model.parameters() if q.requires_grad]
+        opt = torch.optim.AdamW(params, lr=cfg.train.learning_rate)
+        def step(model=model, opt=opt):
+            loss = model(**batch).loss; loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        step()                                                      # optimizer state exists before timing and profiling
+        info[method] = dict(trainable_params=sum(q.numel() for q in params))
+        systems["taskweaver" if method == "taskweaver" else "peft_lora"] = step
+    r = Row(systems, reference="peft_lora", work=("examples", B),
+            setup=dict(model=str(base.config.name_or_path) if not ctx.quick else "tiny random llama", batch=B,
+                       tokens=int(batch["input_ids"].shape[1]), data="SST-2 (prompt + completion, prompt tokens masked)",
+                       taskweaver="build_system(method=taskweaver): hidden_dim 1024, embedder=base (a frozen pass over the prompt embeds the task)",
+                       peft_lora="build_system(method=lora): PEFT LoRA rank 2 on the same targets", optimizer="AdamW", trainable=info),
+            headlines=[Headline("TaskWeaver step ÷ PEFT LoRA step (time)", "taskweaver", "peft_lora", "<= 1.15")], rounds=None if ctx.quick else 3)
+    def after():   # peak memory, outside the timed rounds
+        mem = {k: _peak_step_mb(f) for k, f in systems.items()}
+        r.metrics["peak_step_memory_mb"] = mem
+        if mem.get("taskweaver") and mem.get("peft_lora"):
+            r.headlines.append(Headline("TaskWeaver ÷ PEFT LoRA peak step memory", "taskweaver", "peft_lora", "<= 1.1",
+                                        value=mem["taskweaver"] / mem["peft_lora"]))
+        r.notes.append("peak memory: tensor memory above the step's start, from torch.profiler's CPU memory timeline (one step)")
+    r.after = after
+    return r
+
+def smollm2_lora_state_dict(layers: int = 30, seed: int = 0) -> dict:
+    "A LoRA state dict of SmolLM2's shape: rank 2 on q/v of every layer (what the prompt-to-weights zoos hold)."
+    g = torch.Generator().manual_seed(seed)
+    return {f"base_model.model.model.layers.{i}.self_attn.{m}.lora_{ab}.weight": torch.randn(s, generator=g)
+            for i in range(layers) for m, o in (("q_proj", 576), ("v_proj", 192)) for ab, s in (("A", (2, 576)), ("B", (o, 2)))}
+
+@row("tokenizer", "Parameter tokenizer round trip vs a plain copy of the same bytes", goal="≥ 25% of the copy's MB/s")
+def tokenizer(ctx: Ctx) -> Row:
+    from taskweaver.paramgen import ParamTokenizer
+    sd = smollm2_lora_state_dict()
+    tk = ParamTokenizer.fit(sd)
+    mb = sum(v.numel() * v.element_size() for v in sd.values()) / 1e6
+    t, _, sc = tk.tokenize(sd); back = tk.detokenize(t, sc)
+    assert all(torch.equal(back[k], sd[k]) for k in sd), "the round trip must be exact"
+    def roundtrip(): t, _, sc = tk.tokenize(sd); return tk.detokenize(t, sc)
+    def copy(): return torch.cat([v.reshape(-1) for v in sd.values()]).clone()
+    return Row(dict(roundtrip=roundtrip, copy=copy), reference="copy", work=("MB", mb),
+               setup=dict(state_dict="SmolLM2-shaped LoRA, rank 2 on q/v, 30 layers (120 tensors)", mb=round(mb, 3),
+                          tokens_used=tk.layout.n_tokens, grid=[tk.layout.max_tokens, tk.layout.token_dim],
+                          copy="torch.cat of the tensors, then clone"),
+               headlines=[Headline("round-trip MB/s ÷ copy MB/s", "copy", "roundtrip", ">= 0.25")])
+
+def searched_genomes(preset: str, generations: int, overrides: dict | None = None) -> tuple:
+    "Genomes with an active block from every population of a short real search, and a batch of its training data."
+    from taskweaver.wann.config import load_config
+    from taskweaver.wann.run import load_task_data
+    from taskweaver.wann.evolution import EvolutionEngine
+    from taskweaver.wann.evaluate import collect_examples
+    from taskweaver.wann.model import SharedWeightTransformer
+    c = load_config(preset, overrides={"evolution.num_generations": generations, **(overrides or {})}); data = load_task_data(c); seen = {}
+    eng = EvolutionEngine(c.evolution, model_config=c.model, verbose=False)
+    eng.evolve(data["train"], c.task_type, callback=lambda e, r: seen.update({x.key(): x.copy() for x in e.population()}))
+    active = [g for g in seen.values() if any(b["attn"] or b["ffn"] for b in SharedWeightTransformer(g).blocks)]
+    return active, len(seen), collect_examples(data["train"], c.evolution.eval_batch_size), c
+
+def _wann_row(ctx: Ctx, preset: str, generations: int, overrides: dict, source: str) -> Row:
+    from taskweaver.wann.config import WEIGHT_SAMPLES
+    from taskweaver.wann.model import SharedWeightTransformer
+    active, n_seen, batch, c = searched_genomes(preset, generations, overrides)
+    ids, am, ws = batch["input_ids"], batch["attention_mask"], list(WEIGHT_SAMPLES)
+    genomes = active[:4 if ctx.quick else 8]
+    per = {"batched": [], "loop": []}; speedups = []
+    for g in genomes:
+        m = SharedWeightTransformer(g)
+        with torch.no_grad():
+            b, l = m(ids, am, ws), torch.cat([m(ids, am, [w]) for w in ws])
+        assert torch.allclose(b, l, rtol=1e-5, atol=1e-5 * float(l.abs().max().clamp(min=1))), "batched != loop"
+        @torch.no_grad()
+        def batched(m=m): m(ids, am, ws)
+        @torch.no_grad()
+        def loop(m=m): [m(ids, am, [w]) for w in ws]
+        t = ctx.time(dict(batched=batched, loop=loop))
+        for k in per: per[k].append(statistics.median(t[k]["per_round_s"]))
+        speedups.append(per["loop"][-1] / per["batched"][-1])
+    res = {}
+    for k, v in per.items():
+        q1, med, q3 = _q(v)
+        res[k] = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=ctx.rounds, items=1, per_genome_median_s=v,
+                      spread="quartiles over genomes of per-genome medians")
+    s1, sm, s3 = _q(speedups)
+    for k in res: res[k]["ratio_to_reference"] = res[k]["median_s"] / res["loop"]["median_s"]
+    return Row(results=res, reference="loop",
+               setup=dict(search=f"{preset} preset, {generations} generations" + (f", {overrides}" if overrides else ""), source=source,
+                          genomes_seen=n_seen, active_genomes=len(active), timed_genomes=len(genomes), weights=ws,
+                          batch=list(ids.shape), padding=round(float(1 - am.float().mean()), 3),
+                          blocks=sorted({str([(b["heads"], b["attn"], b["ffn"]) for b in SharedWeightTransformer(g).blocks]) for g in genomes})),
+               headlines=[Headline("loop over the 6 weights ÷ one batched call (per genome)", "loop", "batched", ">= 3", value=sm, q1=s1, q3=s3)],
+               notes=["per genome: interleaved rounds of both systems; the headline is the median over genomes of per-genome ratios (quartiles over genomes)"])
+
+@row("wann_six_weights", "WANN: six shared weights in one call vs a loop, active genomes of a real search (demo task)", goal="≥ 3× the loop")
+def wann_six_weights(ctx: Ctx) -> Row:
+    return _wann_row(ctx, "debug", 2 if ctx.quick else 3, {}, "the demo task's preset (`wann benchmark --task demo`), SST-2")
+
+@row("wann_six_weights_small", "WANN: the same at classification_small's sizes (D=32, 64 tokens), random-init search", goal="≥ 3× the loop")
+def wann_six_weights_small(ctx: Ctx) -> Row:
+    ov = {"model.init": "random", "evolution.population_size": 8 if ctx.quick else 16, "evolution.eval_examples": 128 if ctx.quick else 256,
+          "data.subset_size": 500 if ctx.quick else 2000, "data.test_size": 64}
+    return _wann_row(ctx, "classification_small", 2 if ctx.quick else 3, ov, "classification_small preset with init=random, AG News")
+
+@row("zoo_enumeration", "Zoo: metadata with exact parameter counts, lazy ConfigSet vs building each model on meta", goal=None)
+def zoo_enumeration(ctx: Ctx) -> Row:
+    import random, tracemalloc
+    from taskweaver.zoo import ModelConfigGenerator, build_model, count_params
+    g = ModelConfigGenerator()
+    t = time.perf_counter(); full = g.generate_all_configs(); t_build = time.perf_counter() - t
+    tracemalloc.start(); t = time.perf_counter(); pc = full.param_counts(); t_count = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+    n_iter, n_meta = (2000, 10) if ctx.quick else (20000, 40)
+    head = full[:n_iter]
+    rng = random.Random(0); sample = [full[rng.randrange(len(full))] for _ in range(n_meta)]
+    def configset(): return sum(e["num_params"] for e in head)
+    def meta_build(): return sum(count_params(build_model(e["model_type"], e["config"], device="meta")) for e in sample)
+    assert all(count_params(build_model(e["model_type"], e["config"], device="meta")) == e["num_params"] for e in sample[:3])
+    return Row(dict(configset=System(configset, n_iter), meta_build=System(meta_build, n_meta)), reference="configset", work=("configs", 1),
+               setup=dict(full_set=len(full), configset_items=n_iter, meta_build_items=n_meta,
+                          meta_build="a random sample of the full set, each built on the meta device and counted"),
+               metrics=dict(full_set_configs=len(full), configset_build_s=round(t_build, 4), vectorised_param_counts_s=round(t_count, 3),
+                            vectorised_param_counts_peak_mb=round(peak, 1), total_params=int(pc.sum())),
+               headlines=[Headline("meta build + count ÷ ConfigSet entry (per config)", "meta_build", "configset")])
+
+@row("ghn_prediction", "GHN: predict a zoo model's parameters vs build (randomly initialise) it", goal=None)
+def ghn_prediction(ctx: Ctx) -> Row:
+    from taskweaver.zoo import MODEL_TYPES, build_model
+    from taskweaver.ghn import GHN, GHNConfig
+    torch.manual_seed(0)
+    ghn = GHN(GHNConfig()).eval()
+    cfgs = []
+    for mt in MODEL_TYPES:
+        c = dict(vocab_size=1000, d_model=64, n_layer=2, max_seq_len=64, p_drop=0.0, tie_weights=True) if ctx.quick else \
+            dict(vocab_size=50257, d_model=256, n_layer=4, max_seq_len=512, p_drop=0.1, tie_weights=True)
+        if mt in ("gpt_encoder", "mini_gpt"): c.update(n_head=4 if ctx.quick else 8, d_ff=4 * c["d_model"])
+        cfgs.append((mt, c))
+    @torch.no_grad()
+    def predict(): return [ghn([build_model(mt, c, device="meta")])[0] for mt, c in cfgs]
+    def build(): return [build_model(mt, c, device="cpu") for mt, c in cfgs]
+    p, b = predict(), build()
+    assert all({k: tuple(v.shape) for k, v in pp.items()} == {k: tuple(v.shape) for k, v in bb.named_parameters()} for pp, bb in zip(p, b))
+    return Row(dict(ghn_predict=System(predict, len(cfgs)), build_model=System(build, len(cfgs))), reference="build_model",
+               work=("architectures", 1),
+               setup=dict(families=list(MODEL_TYPES), config=cfgs[0][1], ghn="GHNConfig() (untrained: the time does not depend on the weights)",
+                          ghn_predict="build on meta + graph + GHN forward", build_model="build_model(device='cpu'): PyTorch's random initialisation"),
+               headlines=[Headline("GHN prediction ÷ building the model (per architecture)", "ghn_predict", "build_model")],
+               rounds=None if ctx.quick else 3)
+
+@row("heads_probes", "Probes on every layer: one forward pass vs one pass per layer", goal=None)
+def heads_probes(ctx: Ctx) -> Row:
+    from taskweaver.heads.probes import extract_features, probe_data, _backbone
+    from taskweaver.heads.model import last_token_index
+    model, tok = ctx.cached("heads_lm", ctx.lm)
+    n, bs, ml = (8, 8, 32) if ctx.quick else (4, 4, 32)
+    texts = probe_data("sst2", "validation", n=n)[0]
+    bb = _backbone(model)
+    enc = [tok(x, truncation=True, max_length=ml, add_special_tokens=False)["input_ids"] for x in texts]
+    order = sorted(range(len(texts)), key=lambda i: len(enc[i]))
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    batches = []
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]; T = max(len(enc[i]) for i in idx)
+        ids = torch.full((len(idx), T), pad); mask = torch.zeros_like(ids)
+        for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i]); mask[r, :len(enc[i])] = 1
+        batches.append((idx, ids, mask))
+    def one_pass(): return extract_features(model, tok, texts, batch_size=bs, max_length=ml)["X"]
+    L = one_pass().shape[0]
+    @torch.no_grad()
+    def per_layer():   # the naive sweep: for every layer a full pass over the data, keeping only that layer
+        X = torch.zeros(L, len(texts), model.config.hidden_size, dtype=torch.float16)
+        for layer in range(L):
+            for idx, ids, mask in batches:
+                h = bb(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[layer]
+                X[layer, idx] = h[torch.arange(len(idx)), last_token_index(mask)].half()
+        return X
+    same = bool(torch.allclose(one_pass().float(), per_layer().float(), atol=1e-2))   # also the per-layer sweep's warm-up
+    return Row(dict(one_pass=one_pass, per_layer=System(per_layer, number=1)), reference="one_pass", work=("texts", n),
+               setup=dict(model=str(model.config.name_or_path), layers_probed=L, texts=n, batch_size=bs, max_length=ml,
+                          data="SST-2 validation", same_features=same),
+               headlines=[Headline("per-layer passes ÷ one pass", "per_layer", "one_pass")], rounds=None if ctx.quick else 2)
+
+# ---------------------------------------------------------------- running and rendering ----------------------------
+def run_row(spec: RowSpec, ctx: Ctx) -> dict:
+    out = dict(name=spec.name, title=spec.title, goal=spec.goal, load_before=load())
+    t0 = time.perf_counter()
+    try:
+        r = spec.fn(ctx)
+        res = r.results if r.results is not None else summarize(ctx.time(r.systems, r.rounds), r.reference, r.work)
+        if r.after is not None: r.after()
+        out.update(reference=r.reference, setup=r.setup, systems=res, headlines=[_headline(h, res, h.goal) for h in r.headlines],
+                   metrics=r.metrics, notes=r.notes, error=None)
+    except Exception as e:
+        out.update(error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(limit=8))
+    out.update(seconds=round(time.perf_counter() - t0, 1), load_after=load())
+    return out
+
+def _fmt_t(s):
+    return f"{s * 1e6:.0f} µs" if s < 1e-3 else f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
+
+def _fmt_v(v):
+    return "–" if v is None else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+def render_markdown(res: dict) -> str:
+    "The markdown table of a run's JSON (what the README's performance section is generated from)."
+    m, s = res["machine"], res["settings"]
+    lines = [f"# Benchmarks ({'quick' if res['quick'] else 'default'} sizes)", "",
+             f"Machine: {m['cpu']}, {m['cpus_usable']} usable cores of {m['cpus']}, {m.get('memory_gb')} GB, {m['device']}; "
+             f"torch {m['torch']} ({s['threads']} thread{'s' if s['threads'] > 1 else ''}), transformers {m['transformers']}, peft {m['peft']}, Python {m['python']}. "
+             f"Load average (1/5/15 min) {res['load_before']} before, {res['load_after']} after. "
+             f"{s['rounds']} interleaved rounds per system, ≥ {s['min_time']} s per measurement. "
+             f"`{res['command']}`, {res['created']}, {res['seconds']:.0f} s.", "",
+             "| row | comparison | ratio | quartiles | goal | met |", "|---|---|---|---|---|---|"]
+    for r in res["rows"]:
+        if r.get("error"): lines.append(f"| {r['name']} | **failed**: {r['error'][:80]} | | | | |"); continue
+        for h in r["headlines"]:
+            q = f"{h['q1']:.3g}–{h['q3']:.3g}" if h.get("q1") is not None else "–"
+            met = "" if h["met"] is None else ("yes" if h["met"] else "**no**")
+            lines.append(f"| {r['name']} | {h['label']} | {h['value']:.3g} | {q} | {h['goal'] or ''} | {met} |")
+    lines += ["", "| row | system | median | quartiles | × reference | throughput |", "|---|---|---|---|---|---|"]
+    for r in res["rows"]:
+        if r.get("error"): continue
+        for k, v in r["systems"].items():
+            ref = f"{v['ratio_to_reference']:.3g}" if "ratio_to_reference" in v else "–"
+            tp = f"{_fmt_v(v['throughput']['value'])} {v['throughput']['unit']}" if "throughput" in v else ""
+            per = "" if v.get("items", 1) == 1 else " per item"
+            lines.append(f"| {r['name']} | {k}{' (reference)' if k == r['reference'] else ''} | {_fmt_t(v['median_s'])}{per} | "
+                         f"{_fmt_t(v['q1_s'])}–{_fmt_t(v['q3_s'])} | {ref} | {tp} |")
+    lines += ["", "Rows: " + "; ".join(f"`{r['name']}`: {r['title']} (load {r['load_before'][0]} → {r['load_after'][0]}, {r['seconds']:.0f} s)"
+                                       for r in res["rows"]), ""]
+    return "\n".join(lines)
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="tiny models and sizes")
+    ap.add_argument("--only", default=None, help="comma-separated row names (see --list)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1: steadier ratios on a shared machine)")
+    ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds per row (default 4; 3 with --quick)")
+    ap.add_argument("--min_time", type=float, default=None, help="seconds per measurement (default 0.2; 0.02 with --quick)")
+    ap.add_argument("--model", default=None, help="base LM for the LM rows (default: the embedded SmolLM2-135M-Instruct)")
+    ap.add_argument("--out", default=str(ROOT/"bench/results"), help="folder for run.json and run.md")
+    ap.add_argument("--no_write", action="store_true", help="print the JSON only")
+    ap.add_argument("--list", action="store_true", help="list the rows and exit")
+    ap.add_argument("--markdown", metavar="JSON", default=None, help="render the markdown table of a run's JSON and exit")
+    a = ap.parse_args(argv)
+    if a.list:
+        for spec in ROWS.values(): print(f"{spec.name:24s} {spec.title}" + (f"  [goal: {spec.goal}]" if spec.goal else ""))
+        return {}
+    if a.markdown:
+        md = render_markdown(json.loads(Path(a.markdown).read_text()))
+        Path(a.markdown).with_suffix(".md").write_text(md); print(md); return {}
+    names = [n.strip() for n in a.only.split(",")] if a.only else list(ROWS)
+    unknown = [n for n in names if n not in ROWS]
+    if unknown: ap.error(f"unknown rows {unknown}; rows: {', '.join(ROWS)}")
+    threads = a.threads
+    torch.set_num_threads(threads)
+    rounds = a.rounds or (3 if a.quick else 4)
+    min_time = a.min_time if a.min_time is not None else (0.02 if a.quick else 0.2)
+    log = lambda *x: print(*x, file=sys.stderr, flush=True)
+    ctx = Ctx(a.quick, threads, rounds, min_time, a.model, log)
+    res = dict(schema=SCHEMA, created=time.strftime("%Y-%m-%d %H:%M:%S %Z"), command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+               quick=a.quick, machine=machine(), settings=dict(threads=threads, rounds=rounds, min_time=min_time, model=a.model),
+               load_before=load(), rows=[])
+    t0 = time.perf_counter()
+    for n in names:
+        log(f"[bench] {n} ...")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = run_row(ROWS[n], ctx)
+        res["rows"].append(r)
+        log(f"[bench] {n}: {r['seconds']} s" + (f" FAILED {r['error']}" if r.get("error") else "") +
+            "".join(f"\n    {h['label']}: {h['value']:.3g} (goal {h['goal']})" for h in r.get("headlines", [])))
+    res.update(seconds=round(time.perf_counter() - t0, 1), load_after=load())
+    s = json.dumps(res, indent=1, default=float)
+    if not a.no_write:
+        out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+        (out/"run.json").write_text(s + "\n"); (out/"run.md").write_text(render_markdown(res))
+    print(s)
+    return res
+
+if __name__ == "__main__":
+    r = main()
+    sys.exit(1 if any(x.get("error") for x in r.get("rows", [])) else 0)
