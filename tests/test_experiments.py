@@ -12,6 +12,6 @@ def test_workbench_notebook_loads_real_models_and_answers(tmp_path):
     m = json.loads((out/"metrics.json").read_text())
     assert m["base_model"] == "SmolLM2-135M-Instruct"
     assert "paris" in m["answer"].lower(), m["answer"]
-    assert m["n_task_definitions"] == 42
+    assert m["n_task_definitions"] == 61          # 48 NI v1 + 13 SNI-draft tasks
     assert (out/"task_similarity.png").stat().st_size > 10_000
     assert json.loads((out/"config.json").read_text())["max_new_tokens"] == 10
