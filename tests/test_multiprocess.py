@@ -1,6 +1,6 @@
 """Multi-process training through the engine: 2 CPU processes (DDP over gloo, Fabric's own launcher) reach the weights
 of 1 process with the same global batch, and a 2-process run resumes from the checkpoint the engine wrote."""
-import json, re, subprocess, sys, textwrap
+import json, subprocess, sys, textwrap
 from safetensors import safe_open
 
 SCRIPT = textwrap.dedent('''
@@ -16,8 +16,11 @@ SCRIPT = textwrap.dedent('''
     trainer = FabricTrainer(cfg, dev)
     collate = lambda rows: dict(x=torch.stack([r["x"] for r in rows]), y=torch.stack([r["y"] for r in rows]))
     res = trainer.fit(model, toy_regression_data(), batch_size=batch, collate_fn=collate)
-    print("RESULT", json.dumps(dict(rank=trainer.fabric.global_rank, world=trainer.fabric.world_size, step=res["step"],
-                                    w=torch.cat([model.lin.weight.view(-1), model.lin.bias]).tolist())), flush=True)
+    rank = trainer.fabric.global_rank
+    # each rank writes its own result file: both ranks share one stdout pipe, where a long buffered write can be split
+    with open(f"{out}.rank{rank}.json", "w") as f:
+        json.dump(dict(rank=rank, world=trainer.fabric.world_size, step=res["step"],
+                       w=torch.cat([model.lin.weight.view(-1), model.lin.bias]).tolist()), f)
 ''')
 
 def run(tmp_path, out, devices, batch, steps):
@@ -26,8 +29,9 @@ def run(tmp_path, out, devices, batch, steps):
     p = subprocess.run([sys.executable, str(script), str(tmp_path/out), str(devices), str(batch), str(steps)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
-    # the ranks print at once and their lines may run together: take every RESULT {...} (flat JSON objects)
-    rows = [json.loads(m) for m in re.findall(r"RESULT (\{[^{}]*\})", p.stdout)]
+    rows = [json.loads((tmp_path/f"{out}.rank{r}.json").read_text()) for r in range(devices)
+            if (tmp_path/f"{out}.rank{r}.json").exists()]
+    for r in range(devices): (tmp_path/f"{out}.rank{r}.json").unlink(missing_ok=True)   # a rerun must write its own
     assert sorted(r["rank"] for r in rows) == list(range(devices)) and {r["world"] for r in rows} == {devices}, rows
     return rows, p.stdout
 
