@@ -56,8 +56,8 @@ PRESETS: dict = {
     "full": dict(jobs=1),
     "quick": dict(jobs=1, per_notebook={
         "00_workbench": {},
-        "10_hypernet": dict(steps=10, max_per_task=8, instances_per_task=40, val_size=16, n_eval=16, n_generate=4, control_generate=2, max_new_tokens=8, max_length=256,
-                            batch_size=4),
+        "10_hypernet": dict(steps=6, max_per_task=8, instances_per_task=40, val_size=8, n_eval=8, n_generate=2, control_generate=1, max_new_tokens=6,
+                            max_length=256, batch_size=2),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
         "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, baseline_steps=200),
         "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),

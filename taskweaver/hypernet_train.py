@@ -354,9 +354,9 @@ def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None)
     raise FileNotFoundError(f"{path}: neither a TaskWeaver folder (config.json) nor a PEFT adapter (adapter_config.json){hint}")
 
 def eval_examples(tokenizer, dataset_config: str | None = None, use_default_dataset: bool = False, held_out_tasks: list | None = None,
-                  n_held_out: int = 0, tasks: str | None = None, max_instances: int | None = None, n_eval: int = 128,
+                  held_out_families: list | None = None, n_held_out: int = 0, tasks: str | None = None, max_instances: int | None = None, n_eval: int = 128,
                   max_length: int = 256, seed: int = 0, definition_in_prompt: bool = True, ids: list | None = None) -> tuple:
-    "`(examples, truncation)` to evaluate on: a folder of task files (first `max_instances` of each), else the held-out tasks of a training config (else its validation split), `n_eval` of them in equal shares per task; `ids` picks the same examples again."
+    "`(examples, truncation)` to evaluate on: a folder of task files (first `max_instances` of each), else the held-out tasks (and families) of a training config (else its validation split), `n_eval` of them in equal shares per task; `ids` picks the same examples again."
     if tasks is not None:
         creator = DatasetCreator(tokenizer, max_length=max_length, seed=seed, options=dict(definition_in_prompt=definition_in_prompt))
         ds = _keep(creator.create([DatasetConfig("natural_instructions", dataset_path=str(tasks),
@@ -364,7 +364,7 @@ def eval_examples(tokenizer, dataset_config: str | None = None, use_default_data
         trunc = creator.truncation
     else:
         cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
-                                  n_held_out=n_held_out, val_size=n_eval, max_length=max_length, definition_in_prompt=definition_in_prompt,
+                                  held_out_families=held_out_families, n_held_out=n_held_out, val_size=n_eval, max_length=max_length, definition_in_prompt=definition_in_prompt,
                                   train=TrainConfig(seed=seed))
         data = prepare_data(cfg, tokenizer)
         ds, trunc = (data.test if len(data.test) else data.validation), data.truncation
@@ -377,6 +377,7 @@ def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a 
                    dataset_config: str | None = None, # seed-style JSON list of datasets
                    use_default_dataset: bool = False, # evaluate on GSM8K (the seed's default)
                    held_out_tasks: list | None = None, # task names to evaluate on (comma-separated on the CLI)
+                   held_out_families: list | None = None, # and/or every task of these source datasets (comma-separated on the CLI)
                    n_held_out: int = 0, # or this many random tasks (the split training used with the same seed)
                    tasks: str | None = None, # or a folder of task files (NI/SNI format), or one file: every task in it is scored
                    max_instances: int | None = None, # with `tasks`: the first N instances of each task (None: all)
@@ -401,7 +402,8 @@ def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a 
     if max_instances is not None and tasks is None: raise UserError("--max_instances applies to --tasks FOLDER only")
     sys_ = load_system(model_dir, base_model, tokenizer, encoder).to(dev, dtype)
     tok = sys_.tokenizer
-    where = dict(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks, n_held_out=n_held_out,
+    where = dict(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
+                 held_out_families=held_out_families, n_held_out=n_held_out,
                  tasks=tasks, max_instances=max_instances, n_eval=n_eval, max_length=max_length, seed=seed)
     ev, trunc = eval_examples(tok, **where)
     ev_nodef = eval_examples(tok, **where, definition_in_prompt=False, ids=list(ev["id"]))[0] if control else None
