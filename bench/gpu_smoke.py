@@ -79,7 +79,9 @@ def paramgen(ctx) -> dict:
     from taskweaver.paramgen.inference import generate_adapter
     from safetensors.torch import load_file
     zoo = synthetic_zoo(ctx.out/"zoo", n=6)
-    cfg = GeneratorConfig.from_dict(dict(data=dict(checkpoint_dir=str(zoo), batch_size=4),
+    small = ctx.tiny   # on a CPU (bf16 emulated: slow) a small generator and 8 prompt groups; on a GPU the default sizes
+    cfg = GeneratorConfig.from_dict(dict(data=dict(checkpoint_dir=str(zoo), batch_size=4, **(dict(max_prompt_groups=8) if small else {})),
+                                         model=dict(hidden_dim=64, max_seq_len=128) if small else {},
                                          training=dict(max_steps=ctx.steps, progress=False), device=ctx.section))
     summary = train_generator(cfg, output_dir=ctx.out/"paramgen", progress=False, log=lambda *a: None)
     assert _finite(summary["final_metrics"]), summary["final_metrics"]
@@ -131,7 +133,8 @@ class Ctx:
         self.section = dict(accelerator=a.device, precision=a.precision)
         self.device, amp, _ = eval_device(self.section)
         self.autocast = lambda: autocast(self.device, amp)
-        if a.model == "tiny":   # a tiny random Llama in a local folder: the same code path, seconds on a CPU
+        self.tiny = a.model == "tiny"
+        if self.tiny:   # a tiny random Llama in a local folder: the same code path, seconds on a CPU
             from taskweaver.testutils import save_tiny
             self.model = str(save_tiny("llama", out/"tiny-llama"))
         else: self.model = a.model
