@@ -56,6 +56,7 @@ class Headline:
     value: float | None = None            # precomputed (rows that aggregate over items set value, q1, q3 themselves)
     q1: float | None = None
     q3: float | None = None
+    scale: float = 1.0                    # the ratio is num / (den × scale): e.g. den is one training step, scale the N steps of a fine-tune
 
 @dataclass
 class Row:
@@ -133,13 +134,13 @@ def summarize(timed: dict, reference: str | None, work: tuple | None) -> dict:
 def _headline(h: Headline, res: dict, goal: str | None) -> dict:
     if h.value is None:                       # the median and quartiles of the per-round ratios (both sides of a round see the same load)
         a, b = res[h.num], res[h.den]
-        h.q1, h.value, h.q3 = _q([x / y for x, y in zip(a["per_round_s"], b["per_round_s"])])
+        h.q1, h.value, h.q3 = _q([x / (y * h.scale) for x, y in zip(a["per_round_s"], b["per_round_s"])])
     g = h.goal
     met = None
     if g:
         op, v = g.split()
         met = bool(h.value >= float(v)) if op == ">=" else bool(h.value <= float(v))
-    return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met)
+    return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met, **({"scale": h.scale} if h.scale != 1 else {}))
 
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
@@ -245,11 +246,19 @@ def _peak_step_mb(step) -> float | None:
     tot = [sum(s) for s in sizes]
     return (max(tot) - tot[0]) / 2**20 if tot else None
 
+def sst2_batch(tok, batch: int, max_length: int) -> dict:
+    "A training batch of the first `batch` SST-2 examples (prompt + completion, prompt tokens masked in the labels, task texts)."
+    from taskweaver.data import get_processor
+    from taskweaver.sft_data import DataCollatorWithPromptLengths
+    p = get_processor("sst2", tok, max_length=max_length)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore"); ex = p.process(p.load()[:batch])
+    return DataCollatorWithPromptLengths(tok)([dict(input_ids=i, prompt_length=l, task_text=t) for i, l, t in
+                                               zip(ex["input_ids"], ex["prompt_length"], ex["task_text"])])
+
 @row("train_step", "Training step: TaskWeaver vs a multi-task PEFT LoRA on the same batch", goal="≤ 1.15× time, ≤ 1.1× peak memory")
 def train_step(ctx: Ctx) -> Row:
     from taskweaver.hypernet_train import HypernetTrainConfig, build_system
-    from taskweaver.data import get_processor
-    from taskweaver.sft_data import DataCollatorWithPromptLengths
     B, L = 4, (32 if ctx.quick else 64)
     systems, batch, info = {}, None, {}
     for method in ("taskweaver", "lora"):
@@ -257,12 +266,7 @@ def train_step(ctx: Ctx) -> Row:
         torch.manual_seed(0)
         cfg = HypernetTrainConfig(method=method, use_default_dataset=True)
         model = build_system(cfg, base_model=base, tokenizer=tok).train()
-        if batch is None:
-            p = get_processor("sst2", tok, max_length=L)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore"); ex = p.process(p.load()[:B])
-            batch = DataCollatorWithPromptLengths(tok)([dict(input_ids=i, prompt_length=l, task_text=t) for i, l, t in
-                                                         zip(ex["input_ids"], ex["prompt_length"], ex["task_text"])])
+        if batch is None: batch = sst2_batch(tok, B, L)
         params = [q for q in model.parameters() if q.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.train.learning_rate)
         def step(model=model, opt=opt):
@@ -285,6 +289,56 @@ def train_step(ctx: Ctx) -> Row:
         r.notes.append("peak memory: tensor memory above the step's start, from torch.profiler's CPU memory timeline (one step)")
     r.after = after
     return r
+
+SENTIMENT = "Classify the sentiment of the movie review as positive or negative."
+
+@row("adapter_vs_finetune", "An adapter for a task: TaskWeaver from the task description vs fine-tuning a PEFT LoRA for N steps",
+     goal="≤ 0.01 (generation ≥ 100× faster than the fine-tune)")
+def adapter_vs_finetune(ctx: Ctx) -> Row:
+    import tempfile
+    from taskweaver.hypernet_train import HypernetTrainConfig, build_system, optimizer_for
+    n_steps = 10 if ctx.quick else 100
+    lcfg = HypernetTrainConfig(method="lora", use_default_dataset=True)                        # `hypernet train --method lora`'s defaults
+    tcfg = HypernetTrainConfig(method="taskweaver", embedder="encoder", use_default_dataset=True)
+    base, tok = ctx.lm()
+    torch.manual_seed(0)
+    tw = build_system(tcfg, base_model=base, tokenizer=tok).eval()
+    out_dir = ctx.cached("tmpdir", tempfile.mkdtemp)
+    def generate():        # encode the description + one hypernetwork forward (the text cache is emptied: every call encodes)
+        tw._text_cache.clear()
+        with torch.no_grad(): return tw.adapters(task_texts=[SENTIMENT])
+    def generate_peft():   # the same, then written as a PEFT adapter folder (safetensors + adapter_config.json)
+        tw._text_cache.clear(); return tw.generate_adapter(SENTIMENT, os.path.join(out_dir, "adapter"))
+    ad = generate()
+    assert all(A.shape[0] == 1 for A, B in ad.values()) and Path(generate_peft(), "adapter_model.safetensors").exists()
+    lbase, ltok = ctx.lm()
+    torch.manual_seed(0)
+    lora = build_system(lcfg, base_model=lbase, tokenizer=ltok).train()
+    opt = optimizer_for(lora, lcfg)
+    batch = sst2_batch(ltok, lcfg.batch_size, lcfg.max_length)
+    def step():
+        loss = lora(**batch).loss; loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    step()                                                             # warm-up: the optimizer state exists before timing
+    trainable = dict(peft_lora=sum(q.numel() for q in lora.parameters() if q.requires_grad), taskweaver_hypernetwork=tw.num_parameters())
+    return Row(dict(taskweaver_adapter=generate, taskweaver_adapter_peft=generate_peft, peft_lora_step=System(step, number=1)),
+               reference="peft_lora_step",
+               setup=dict(model=str(base.config.name_or_path) if not ctx.quick else "tiny random llama", task=SENTIMENT,
+                          fine_tune_steps=n_steps, batch=lcfg.batch_size, tokens=int(batch["input_ids"].shape[1]),
+                          data="SST-2, one fixed batch of the first examples (prompt + completion, prompt tokens masked)",
+                          peft_lora=f"build_system(method=lora): PEFT LoRA rank {lcfg.lora_rank}, alpha {lcfg.lora_alpha}, default targets; "
+                                    f"optimizer_for: AdamW lr {lcfg.train.learning_rate}; one step = forward + backward + optimizer step",
+                          taskweaver=f"build_system(method=taskweaver, embedder=encoder): hidden_dim {tcfg.hidden_dim}, rank {tcfg.lora_rank}; "
+                                     "adapters(task_texts=[description]) = sentence-encoder pass + hypernetwork forward; "
+                                     "_peft adds generate_adapter's export to a PEFT folder",
+                          trainable=trainable),
+               headlines=[Headline(f"TaskWeaver adapter ÷ {n_steps}-step PEFT LoRA fine-tune (time; fine-tune = {n_steps} × measured step, extrapolated)",
+                                   "taskweaver_adapter", "peft_lora_step", "<= 0.01", scale=n_steps),
+                          Headline(f"TaskWeaver adapter + PEFT export ÷ {n_steps}-step fine-tune (extrapolated)",
+                                   "taskweaver_adapter_peft", "peft_lora_step", scale=n_steps)],
+               notes=[f"the fine-tune's time is extrapolated: {n_steps} × the measured time of one step (median over rounds); "
+                      "the training engine's own overhead (logging, scheduler, data loading) is not included, so the fine-tune is a lower bound",
+                      "the hypernetwork is freshly initialised: its time does not depend on its weights"],
+               rounds=None if ctx.quick else 3)
 
 def smollm2_lora_state_dict(layers: int = 30, seed: int = 0) -> dict:
     "A LoRA state dict of SmolLM2's shape: rank 2 on q/v of every layer (what the prompt-to-weights zoos hold)."
@@ -410,7 +464,34 @@ def ghn_prediction(ctx: Ctx) -> Row:
                headlines=[Headline("GHN prediction ÷ building the model (per architecture)", "ghn_predict", "build_model")],
                rounds=None if ctx.quick else 3)
 
-@row("heads_probes", "Probes on every layer: one forward pass vs one pass per layer", goal=None)
+TRANSFORMER_HEADS_TRIED = ("not installed here; tried transformer-heads 0.2.2 (its latest release) with transformers 5.24 on 2026-12-03: "
+                           "it does not import (transformers.generation.utils.NEED_SETUP_CACHE_CLASSES_MAPPING was removed in 5.x); past that, "
+                           "models with tied embeddings (SmolLM2) fail to load and its output class rejects 5.x's `cache` field")
+
+def transformer_heads():
+    "`(load_headed, HeadConfig, version)` of the `transformer-heads` library, or a one-line reason why it cannot be used here."
+    import importlib.metadata as md
+    try: version = md.version("transformer-heads")
+    except md.PackageNotFoundError: return TRANSFORMER_HEADS_TRIED
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            from transformer_heads import load_headed
+            from transformer_heads.config import HeadConfig
+    except Exception as e:
+        return f"transformer-heads {version} does not import with transformers {__import__('transformers').__version__}: {type(e).__name__}: {e}"
+    return load_headed, HeadConfig, version
+
+def _headed_probes(model, layers: int, num_outputs: int, folder: str):
+    "The row's model as a transformer-heads `HeadedModel` with a linear probe (a sequence-classification head) on every hidden state."
+    th = transformer_heads()
+    if isinstance(th, str): raise RuntimeError(th)
+    load_headed, HeadConfig, _ = th
+    model.save_pretrained(folder)
+    heads = [HeadConfig(name=f"probe_{i}", in_size=model.config.hidden_size, num_outputs=num_outputs, layer_hook=i,
+                        pred_for_sequence=True, loss_fct="cross_entropy") for i in range(layers)]
+    return load_headed(type(model), folder, head_configs=heads, device_map="cpu", only_inference=True).eval()
+
+@row("heads_probes", "Probes on every layer: one forward pass vs one pass per layer (vs transformer-heads where it runs)", goal=None)
 def heads_probes(ctx: Ctx) -> Row:
     from taskweaver.heads.probes import extract_features, probe_data, _backbone
     from taskweaver.heads.model import last_token_index
@@ -421,12 +502,15 @@ def heads_probes(ctx: Ctx) -> Row:
     enc = [tok(x, truncation=True, max_length=ml, add_special_tokens=False)["input_ids"] for x in texts]
     order = sorted(range(len(texts)), key=lambda i: len(enc[i]))
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-    batches = []
-    for s in range(0, len(order), bs):
-        idx = order[s:s + bs]; T = max(len(enc[i]) for i in idx)
-        ids = torch.full((len(idx), T), pad); mask = torch.zeros_like(ids)
-        for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i]); mask[r, :len(enc[i])] = 1
-        batches.append((idx, ids, mask))
+    def make_batches(enc):   # length-sorted, right-padded batches of the tokenized texts
+        out = []
+        for s in range(0, len(order), bs):
+            idx = order[s:s + bs]; T = max(len(enc[i]) for i in idx)
+            ids = torch.full((len(idx), T), pad); mask = torch.zeros_like(ids)
+            for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i]); mask[r, :len(enc[i])] = 1
+            out.append((idx, ids, mask))
+        return out
+    batches = make_batches(enc)
     def one_pass(): return extract_features(model, tok, texts, batch_size=bs, max_length=ml)["X"]
     L = one_pass().shape[0]
     @torch.no_grad()
@@ -438,10 +522,32 @@ def heads_probes(ctx: Ctx) -> Row:
                 X[layer, idx] = h[torch.arange(len(idx)), last_token_index(mask)].half()
         return X
     same = bool(torch.allclose(one_pass().float(), per_layer().float(), atol=1e-2))   # also the per-layer sweep's warm-up
-    return Row(dict(one_pass=one_pass, per_layer=System(per_layer, number=1)), reference="one_pass", work=("texts", n),
+    systems = dict(one_pass=one_pass, per_layer=System(per_layer, number=1))
+    headlines, notes, setup = [Headline("per-layer passes ÷ one pass", "per_layer", "one_pass")], [], {}
+    th = transformer_heads()
+    if isinstance(th, str): notes.append(f"transformer-heads: not measured: {th}")
+    else:
+        import tempfile
+        folder = ctx.cached("tmpdir", tempfile.mkdtemp)
+        try: hm = _headed_probes(model, L, 2, os.path.join(folder, "headed"))
+        except Exception as e: notes.append(f"transformer-heads: not measured: {th[2]} fails to load the model: {type(e).__name__}: {str(e)[:200]}")
+        else:
+            with torch.no_grad():   # its backbone holds the same weights: same last hidden state on a batch
+                _, ids0, m0 = batches[0]
+                ok = torch.allclose(hm.model(input_ids=ids0, attention_mask=m0).last_hidden_state, bb(input_ids=ids0, attention_mask=m0).last_hidden_state, atol=1e-4)
+            @torch.no_grad()
+            def headed():   # tokenize (as extract_features does), then one forward per batch: hidden states, every layer's probe head
+                e = [tok(x, truncation=True, max_length=ml, add_special_tokens=False)["input_ids"] for x in texts]
+                return [hm(input_ids=ids, attention_mask=mask, use_cache=False).preds_by_head for _, ids, mask in make_batches(e)]
+            headed()
+            systems["transformer_heads"] = headed
+            headlines.append(Headline("transformer-heads (a probe head on every layer, one pass) ÷ TaskWeaver one pass", "transformer_heads", "one_pass"))
+            setup["transformer_heads"] = (f"transformer-heads {th[2]}: load_headed with {L} linear heads (HeadConfig layer_hook=i, 2 outputs, "
+                                          f"pred_for_sequence) over the same batches; same backbone output: {bool(ok)}")
+    return Row(systems, reference="one_pass", work=("texts", n),
                setup=dict(model=str(model.config.name_or_path), layers_probed=L, texts=n, batch_size=bs, max_length=ml,
-                          data="SST-2 validation", same_features=same),
-               headlines=[Headline("per-layer passes ÷ one pass", "per_layer", "one_pass")], rounds=None if ctx.quick else 2)
+                          data="SST-2 validation", same_features=same, **setup),
+               headlines=headlines, notes=notes, rounds=None if ctx.quick else 2)
 
 # ---------------------------------------------------------------- running and rendering ----------------------------
 def run_row(spec: RowSpec, ctx: Ctx) -> dict:
