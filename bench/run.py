@@ -375,14 +375,29 @@ def searched_genomes(preset: str, generations: int, overrides: dict | None = Non
     active = [g for g in seen.values() if any(b["attn"] or b["ffn"] for b in SharedWeightTransformer(g).blocks)]
     return active, len(seen), collect_examples(data["train"], c.evolution.eval_batch_size), c
 
+def per_item(ctx: Ctx, items: list, systems_of, reference: str | None, ratios: list) -> tuple:
+    """Time `systems_of(item)` interleaved for every item: `(results, {(num, den): (q1, median, q3) over items of per-item ratios})`;
+    each system's median and quartiles are over items of its per-item median time."""
+    per, rat = {}, {r: [] for r in ratios}
+    for it in items:
+        med = {k: statistics.median(v["per_round_s"]) for k, v in ctx.time(systems_of(it)).items()}
+        for k, v in med.items(): per.setdefault(k, []).append(v)
+        for num, den in ratios: rat[(num, den)].append(med[num] / med[den])
+    res = {}
+    for k, v in per.items():
+        q1, med, q3 = _q(v)
+        res[k] = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=ctx.rounds, items=1, per_item_median_s=v,
+                      spread="quartiles over items of per-item medians")
+        if reference: res[k]["ratio_to_reference"] = med / statistics.median(per[reference])
+    return res, {r: _q(v) for r, v in rat.items()}
+
 def _wann_row(ctx: Ctx, preset: str, generations: int, overrides: dict, source: str) -> Row:
     from taskweaver.wann.config import WEIGHT_SAMPLES
     from taskweaver.wann.model import SharedWeightTransformer
     active, n_seen, batch, c = searched_genomes(preset, generations, overrides)
     ids, am, ws = batch["input_ids"], batch["attention_mask"], list(WEIGHT_SAMPLES)
     genomes = active[:4 if ctx.quick else 8]
-    per = {"batched": [], "loop": []}; speedups = []
-    for g in genomes:
+    def systems(g):
         m = SharedWeightTransformer(g)
         with torch.no_grad():
             b, l = m(ids, am, ws), torch.cat([m(ids, am, [w]) for w in ws])
@@ -391,16 +406,9 @@ def _wann_row(ctx: Ctx, preset: str, generations: int, overrides: dict, source: 
         def batched(m=m): m(ids, am, ws)
         @torch.no_grad()
         def loop(m=m): [m(ids, am, [w]) for w in ws]
-        t = ctx.time(dict(batched=batched, loop=loop))
-        for k in per: per[k].append(statistics.median(t[k]["per_round_s"]))
-        speedups.append(per["loop"][-1] / per["batched"][-1])
-    res = {}
-    for k, v in per.items():
-        q1, med, q3 = _q(v)
-        res[k] = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=ctx.rounds, items=1, per_genome_median_s=v,
-                      spread="quartiles over genomes of per-genome medians")
-    s1, sm, s3 = _q(speedups)
-    for k in res: res[k]["ratio_to_reference"] = res[k]["median_s"] / res["loop"]["median_s"]
+        return dict(batched=batched, loop=loop)
+    res, ratios = per_item(ctx, genomes, systems, "loop", [("loop", "batched")])
+    s1, sm, s3 = ratios[("loop", "batched")]
     return Row(results=res, reference="loop",
                setup=dict(search=f"{preset} preset, {generations} generations" + (f", {overrides}" if overrides else ""), source=source,
                           genomes_seen=n_seen, active_genomes=len(active), timed_genomes=len(genomes), weights=ws,
@@ -419,14 +427,150 @@ def wann_six_weights_small(ctx: Ctx) -> Row:
           "data.subset_size": 500 if ctx.quick else 2000, "data.test_size": 64}
     return _wann_row(ctx, "classification_small", 2 if ctx.quick else 3, ov, "classification_small preset with init=random, AG News")
 
+def reference_wann_class():
+    "`_ReferenceSharedWeightTransformer`, the lazy-residual WANN forward issue 14 replaced: the unexported reference cell of nbs/wann/32_model.ipynb."
+    import numpy as np
+    from torch import nn
+    import torch.nn.functional as F
+    from taskweaver.wann.config import ActivationRegistry
+    from taskweaver.wann.genome import TransformerGenome, validate_genome
+    nb = json.loads((ROOT/"nbs/wann/32_model.ipynb").read_text())
+    src = next("".join(c["source"]) for c in nb["cells"] if "_ReferenceSharedWeightTransformer(nn.Module)" in "".join(c["source"]))
+    ns = dict(nn=nn, F=F, torch=torch, np=np, math=math, ActivationRegistry=ActivationRegistry, TransformerGenome=TransformerGenome,
+              validate_genome=validate_genome, __name__="wann_reference")
+    exec(compile("\n".join(l for l in src.splitlines() if not l.startswith("#|")), "32_model.ipynb:reference", "exec"), ns)
+    return ns["_ReferenceSharedWeightTransformer"]
+
+def mutated_genomes(cfg, weights, n_out: int, n: int, kind: str, seed: int = 0) -> list:
+    "`n` genomes made by the search's own `mutate` (1-5 mutations of a fresh genome): kind 'minimal' (init=minimal, no block writes) or 'active' (init=random, a block writes)."
+    import numpy as np
+    from dataclasses import replace
+    from taskweaver.wann.genome import random_genome, mutate
+    from taskweaver.wann.model import SharedWeightTransformer
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        g = random_genome(replace(cfg, init="minimal" if kind == "minimal" else "random"), n_out, rng)
+        for _ in range(int(rng.integers(1, 6))): g, _ = mutate(g, cfg, weights, rng)
+        m = SharedWeightTransformer(g)
+        if (kind == "minimal" and m.paths) or (kind == "active" and any(b["attn"] or b["ffn"] for b in m.blocks)): out.append(g)
+    return out
+
+def _wann_forward(ctx: Ctx, kind: str) -> Row:
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config, WEIGHT_SAMPLES
+    from taskweaver.wann.model import SharedWeightTransformer
+    Ref = ctx.cached("wann_reference", reference_wann_class)
+    c = load_config("classification_small"); B, T = 32, 64
+    cfg = replace(c.model, max_length=max(T, c.model.max_length))
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, cfg.vocab_size, (B, T), generator=gen); am = torch.ones_like(ids)
+    for b in range(0, B, 4): am[b, int(torch.randint(1, T, (1,), generator=gen)):] = 0
+    ws = list(WEIGHT_SAMPLES)
+    genomes = mutated_genomes(cfg, c.evolution.mutation_weights, 4, 3 if ctx.quick else 6, kind)
+    err = []
+    def systems(g):
+        old, new = Ref(g, "classification"), SharedWeightTransformer(g, "classification")
+        with torch.no_grad(): o, n = old(ids, am, ws), new(ids, am, ws)
+        err.append(float((n - o).abs().max() / o.abs().max().clamp(min=1)))
+        return dict(reference=torch.no_grad()(lambda: old(ids, am, ws)), new=torch.no_grad()(lambda: new(ids, am, ws)),
+                    new_loop=torch.no_grad()(lambda: [new(ids, am, [w]) for w in ws]))
+    res, rat = per_item(ctx, genomes, systems, "reference", [("reference", "new"), ("new_loop", "new")])
+    assert max(err) < 1e-4, f"the new forward differs from the reference by {max(err):.2g}"
+    h = lambda label, k, goal=None: Headline(label, k[0], k[1], goal, value=rat[k][1], q1=rat[k][0], q3=rat[k][2])
+    return Row(results=res, reference="reference",
+               setup=dict(genomes=len(genomes), kind=kind, sizes="classification_small (D=32, head_dim 8, 2 heads, 8 nodes)", batch=[B, T],
+                          padding="a quarter of the rows padded to a random length", weights=ws,
+                          genome_source=("init=minimal genomes after 1-5 mutations, no block writes" if kind == "minimal" else
+                                         "init=random genomes after 1-5 mutations, a block writes"),
+                          max_rel_diff_new_vs_reference=float(f"{max(err):.2g}"),
+                          reference="_ReferenceSharedWeightTransformer (nbs/wann/32_model.ipynb's unexported reference cell: the forward before issue 14)"),
+               headlines=[h("reference forward ÷ new forward (per genome)", ("reference", "new")),
+                          h("loop over the 6 weights ÷ one batched call (per genome)", ("new_loop", "new"), ">= 3")],
+               notes=["per genome: interleaved rounds of the three systems; headlines are medians over genomes of per-genome ratios (quartiles over genomes)"])
+
+@row("wann_forward_minimal", "WANN forward, minimal genomes (what the search starts from): new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
+def wann_forward_minimal(ctx: Ctx) -> Row: return _wann_forward(ctx, "minimal")
+
+@row("wann_forward_active", "WANN forward, genomes with active blocks: new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
+def wann_forward_active(ctx: Ctx) -> Row: return _wann_forward(ctx, "active")
+
+@row("wann_micro_batch", "WANN: six weights batched vs a loop, by micro-batch size (random-init and minimal genomes)", goal=None)
+def wann_micro_batch(ctx: Ctx) -> Row:
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config, WEIGHT_SAMPLES
+    from taskweaver.wann.genome import random_genome
+    from taskweaver.wann.model import SharedWeightTransformer
+    cfg = replace(load_config("classification_small").model, init="random")
+    N, sizes = (64, (8, 64)) if ctx.quick else (256, (8, 256))
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, cfg.vocab_size, (N, cfg.max_length), generator=gen); am = torch.ones_like(ids)
+    ws = list(WEIGHT_SAMPLES); systems, headlines, conns = {}, [], {}
+    for init in ("random", "minimal"):
+        g = random_genome(replace(cfg, init=init), 4, seed=0); m = SharedWeightTransformer(g); conns[init] = g.num_connections()
+        for B in sizes:
+            chunks = [(ids[s:s + B], am[s:s + B]) for s in range(0, N, B)]
+            systems[f"batched_{init}_{B}"] = torch.no_grad()(lambda m=m, chunks=chunks: [m(x, y, ws) for x, y in chunks])
+            systems[f"loop_{init}_{B}"] = torch.no_grad()(lambda m=m, chunks=chunks: [m(x, y, [w]) for x, y in chunks for w in ws])
+            headlines.append(Headline(f"loop ÷ batched, {init}-init genome, micro-batch {B}", f"loop_{init}_{B}", f"batched_{init}_{B}"))
+    return Row({k: System(v, items=N) for k, v in systems.items()}, reference=None, work=("examples", 1),
+               setup=dict(examples=N, micro_batches=list(sizes), tokens=cfg.max_length, weights=ws, genome_connections=conns,
+                          genomes="random_genome(seed 0) of classification_small with init=random (every mask at init_density: all blocks active) "
+                                  "and init=minimal (empty blocks: embedding -> readout)"),
+               headlines=headlines, notes=["times are per example: N examples scored in micro-batches of B rows, six weights each"])
+
+@row("wann_processes", "WANN: scoring a population on 1 vs 2 processes (SharedWeightEvaluator.evaluate_population)", goal=None)
+def wann_processes(ctx: Ctx) -> Row:
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config
+    from taskweaver.wann.genome import random_genome
+    from taskweaver.wann.evaluate import SharedWeightEvaluator
+    cfg = replace(load_config("classification_small").model, init="random")
+    n_g, n_x = (8, 64) if ctx.quick else (16, 128)
+    gen = torch.Generator().manual_seed(0)
+    genomes = [random_genome(cfg, 4, seed=s) for s in range(n_g)]
+    data = dict(input_ids=torch.randint(0, cfg.vocab_size, (n_x, cfg.max_length), generator=gen),
+                attention_mask=torch.ones(n_x, cfg.max_length, dtype=torch.long), labels=torch.randint(0, 4, (n_x,), generator=gen))
+    ev = SharedWeightEvaluator(batch_size=64)
+    one = lambda: ev.evaluate_population(genomes, data, "classification", num_workers=1)
+    two = lambda: ev.evaluate_population(genomes, data, "classification", num_workers=2)
+    assert one() == two(), "1 and 2 processes score differently"
+    return Row(dict(one_process=System(one, items=n_g, number=1), two_processes=System(two, items=n_g, number=1)), reference="one_process",
+               work=("genomes", 1), setup=dict(genomes=n_g, examples_per_genome=n_x, eval_batch=64, cpus_usable=len(os.sched_getaffinity(0)),
+                                               genome_source="random_genome(init=random, seed 0..) of classification_small"),
+               headlines=[Headline("1 process ÷ 2 processes (time per genome)", "one_process", "two_processes")],
+               notes=["2 processes are forked per call (ProcessPoolExecutor), so the pool start-up is in the time, as in the search; "
+                      "on a shared machine the second core may be busy"])
+
 @row("zoo_enumeration", "Zoo: metadata with exact parameter counts, lazy ConfigSet vs building each model on meta", goal=None)
 def zoo_enumeration(ctx: Ctx) -> Row:
     import random, tracemalloc
-    from taskweaver.zoo import ModelConfigGenerator, build_model, count_params
+    from taskweaver.zoo import ModelConfigGenerator, build_model, count_params, MODEL_TYPES
+    def once(f):   # (result, seconds, peak traced MB) of one call under tracemalloc
+        tracemalloc.start(); t = time.perf_counter(); r = f(); s = time.perf_counter() - t
+        peak = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+        return r, s, peak
     g = ModelConfigGenerator()
-    t = time.perf_counter(); full = g.generate_all_configs(); t_build = time.perf_counter() - t
-    tracemalloc.start(); t = time.perf_counter(); pc = full.param_counts(); t_count = time.perf_counter() - t
-    peak = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+    full, t_build, build_peak = once(g.generate_all_configs)
+    pc, t_count, peak = once(full.param_counts)
+    _, t_shuffle, shuffle_peak = once(lambda: full.shuffle(42))
+    n_it = 20_000 if ctx.quick else 200_000
+    def walk():   # iterating keeps nothing alive: the peak does not grow with the number of configs
+        for k, _ in enumerate(full):
+            if k == n_it: break
+    _, _, iter_peak = once(walk)
+    rng = random.Random(1); idx = [rng.randrange(len(full)) for _ in range(20_000)]
+    t = time.perf_counter()
+    for i in idx: full[i]
+    random_access_us = 1e6 * (time.perf_counter() - t) / len(idx)
+    fam = {}   # one build per family, CPU (random initialisation) vs meta (shapes only), at ghn_prediction's default sizes
+    for mt in MODEL_TYPES:
+        c = dict(vocab_size=1000, d_model=64, n_layer=2, max_seq_len=64, p_drop=0.0, tie_weights=True) if ctx.quick else \
+            dict(vocab_size=50257, d_model=256, n_layer=4, max_seq_len=512, p_drop=0.1, tie_weights=True)
+        if mt in ("gpt_encoder", "mini_gpt"): c.update(n_head=4 if ctx.quick else 8, d_ff=4 * c["d_model"])
+        build_model(mt, c, device="meta")
+        t = time.perf_counter(); m = build_model(mt, c, device="cpu"); cpu = time.perf_counter() - t
+        t = time.perf_counter(); build_model(mt, c, device="meta"); meta = time.perf_counter() - t
+        fam[mt] = dict(params=count_params(m), cpu_ms=round(1e3 * cpu, 1), meta_ms=round(1e3 * meta, 2))
     n_iter, n_meta = (2000, 10) if ctx.quick else (20000, 40)
     head = full[:n_iter]
     rng = random.Random(0); sample = [full[rng.randrange(len(full))] for _ in range(n_meta)]
@@ -436,8 +580,11 @@ def zoo_enumeration(ctx: Ctx) -> Row:
     return Row(dict(configset=System(configset, n_iter), meta_build=System(meta_build, n_meta)), reference="configset", work=("configs", 1),
                setup=dict(full_set=len(full), configset_items=n_iter, meta_build_items=n_meta,
                           meta_build="a random sample of the full set, each built on the meta device and counted"),
-               metrics=dict(full_set_configs=len(full), configset_build_s=round(t_build, 4), vectorised_param_counts_s=round(t_count, 3),
-                            vectorised_param_counts_peak_mb=round(peak, 1), total_params=int(pc.sum())),
+               notes=["metrics are single measurements (tracemalloc peaks, one build per family), not interleaved rounds"],
+               metrics=dict(full_set_configs=len(full), configset_build_s=round(t_build, 4), configset_build_peak_mb=round(build_peak, 3),
+                            vectorised_param_counts_s=round(t_count, 3), vectorised_param_counts_peak_mb=round(peak, 1), total_params=int(pc.sum()),
+                            shuffle_s=round(t_shuffle, 3), shuffle_peak_mb=round(shuffle_peak, 1), iterate_peak_mb=round(iter_peak, 3),
+                            iterate_peak_configs=n_it, random_access_us=round(random_access_us, 2), build_per_family=fam),
                headlines=[Headline("meta build + count ÷ ConfigSet entry (per config)", "meta_build", "configset")])
 
 @row("ghn_prediction", "GHN: predict a zoo model's parameters vs build (randomly initialise) it", goal=None)
