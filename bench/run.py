@@ -338,7 +338,7 @@ def adapter_vs_finetune(ctx: Ctx) -> Row:
                notes=[f"the fine-tune's time is extrapolated: {n_steps} × the measured time of one step (median over rounds); "
                       "the training engine's own overhead (logging, scheduler, data loading) is not included, so the fine-tune is a lower bound",
                       "the hypernetwork is freshly initialised: its time does not depend on its weights"],
-               rounds=None if ctx.quick else 3)
+               rounds=None if ctx.quick else 2)
 
 def smollm2_lora_state_dict(layers: int = 30, seed: int = 0) -> dict:
     "A LoRA state dict of SmolLM2's shape: rank 2 on q/v of every layer (what the prompt-to-weights zoos hold)."
