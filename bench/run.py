@@ -11,6 +11,7 @@ and after every row, torch and its threads. It writes one JSON and a markdown ta
     python bench/run.py --only tokenizer,wann_six_weights --rounds 7
     python bench/run.py --list                # the rows and their goals
     python bench/run.py --markdown bench/results/run.json    # re-render run.md from a JSON (no timing)
+    python bench/run.py --readme              # the README's performance section (nbs/index.ipynb) from bench/results/run.json
 
 Outputs: `bench/results/run.json` and `bench/results/run.md` (or `--out DIR`); the JSON is also printed at the end.
 To add a row, write a function `@row("name", "title", goal="...")` that takes the run context and returns a `Row`
@@ -746,6 +747,52 @@ def render_markdown(res: dict) -> str:
                                        for r in res["rows"]), ""]
     return "\n".join(lines)
 
+README_START = "<!-- bench:start: generated from bench/results/run.json by `python bench/run.py --readme`; edit bench/run.py, not this cell -->"
+README_END = "<!-- bench:end -->"
+README_MARK = "<!-- bench:start"
+INDEX = ROOT/"nbs"/"index.ipynb"
+
+def render_readme(res: dict) -> str:
+    "The README's performance section (a markdown cell of nbs/index.ipynb, between the bench markers) rendered from a run's JSON."
+    m, s = res["machine"], res["settings"]
+    lb, la = res["load_before"], res["load_after"]
+    th = s["threads"]
+    lines = [README_START, "## Speed against the libraries you would otherwise use", "",
+             f"One run of `{res['command'].strip()}` ({'quick' if res['quick'] else 'default'} sizes), {res['created']}: "
+             f"{m['cpu']}, {m['cpus_usable']} usable cores of {m['cpus']}, no GPU; torch {m['torch']} on {th} thread{'s' if th > 1 else ''}, "
+             f"transformers {m['transformers']}, peft {m['peft']}. Load average (1/5/15 min) {lb} before and {la} after "
+             f"(the machine is shared, so times are upper bounds; every ratio is the median of per-round ratios of interleaved rounds). "
+             f"{s['rounds']} rounds per system unless a row says fewer, {res['seconds']:.0f} s in all. Every system and quartile: "
+             "`bench/results/run.md`; sizes and settings: `bench/results/run.json`.", "",
+             "| row | comparison | medians | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    notes = []
+    for r in res["rows"]:
+        if r.get("error"): lines.append(f"| `{r['name']}` | **failed**: {r['error'][:100]} | | | | |"); continue
+        for h in r["headlines"]:
+            sy = r["systems"]
+            med = "; ".join(f"{k} {_fmt_t(sy[k]['median_s'])}{'' if sy[k].get('items', 1) == 1 else '/item'}" for k in dict.fromkeys([h["num"], h["den"]]))
+            mem = r.get("metrics", {}).get("peak_step_memory_mb")
+            if "memory" in h["label"] and mem: med = "; ".join(f"{k} {mem[k]:.0f} MB" for k in dict.fromkeys([h["num"], h["den"]]))
+            if h.get("scale", 1) != 1: med += f" (× {h['scale']:g} steps)"
+            met = "" if h["met"] is None else ("yes" if h["met"] else "**no**")
+            goal = (h["goal"] or "").replace("<=", "≤").replace(">=", "≥")
+            lines.append(f"| `{r['name']}` | {h['label']} | {med} | {h['value']:.3g} | {goal} | {met} |")
+        notes += [f"`{r['name']}`: {n}" for n in r.get("notes", []) if "not measured" in n or "extrapolated" in n]
+    if notes: lines += [""] + [f"- {n}" for n in notes]
+    return "\n".join(lines + ["", README_END])
+
+def write_readme_section(json_path: str | Path = ROOT/"bench/results/run.json", index: str | Path = INDEX) -> bool:
+    "Replace the bench cell of nbs/index.ipynb (the markdown cell holding the bench markers) with `render_readme`; True if it changed."
+    index = Path(index)
+    nb = json.loads(index.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "markdown" and README_MARK in "".join(c["source"])]
+    if len(cells) != 1: raise SystemExit(f"{index} must have exactly one markdown cell with {README_MARK} ... {README_END}; found {len(cells)}")
+    src = render_readme(json.loads(Path(json_path).read_text()))
+    if "".join(cells[0]["source"]) == src: return False
+    cells[0]["source"] = src.splitlines(keepends=True)
+    index.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return True
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny models and sizes")
@@ -758,7 +805,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--no_write", action="store_true", help="print the JSON only")
     ap.add_argument("--list", action="store_true", help="list the rows and exit")
     ap.add_argument("--markdown", metavar="JSON", default=None, help="render the markdown table of a run's JSON and exit")
+    ap.add_argument("--readme", nargs="?", const=str(ROOT/"bench/results/run.json"), metavar="JSON", default=None,
+                    help="write the performance section of nbs/index.ipynb from a run's JSON (default the committed run.json) and exit; "
+                         "then `taskweaver docs --readme` regenerates README.md")
     a = ap.parse_args(argv)
+    if a.readme:
+        if not Path(a.readme).exists(): ap.error(f"--readme: no such JSON {a.readme}")
+        print(f"{INDEX.relative_to(ROOT)}: {'updated' if write_readme_section(a.readme) else 'already up to date'}"); return {}
     if a.list:
         for spec in ROWS.values(): print(f"{spec.name:24s} {spec.title}" + (f"  [goal: {spec.goal}]" if spec.goal else ""))
         return {}
