@@ -103,11 +103,20 @@ class Ctx:
         return {k: dict(per_round_s=v, number=number[k], items=systems[k].items) for k, v in out.items()}
 
     def cached(self, key, make):
+        "`make()` once per run under `key`."
         if key not in self.cache: self.cache[key] = make()
         return self.cache[key]
 
+    def tmpdir(self) -> str:
+        "A scratch folder for this run, removed when the process exits."
+        def make():
+            import atexit, shutil, tempfile
+            d = tempfile.mkdtemp(prefix="tw-bench-"); atexit.register(shutil.rmtree, d, True); return d
+        return self.cached("tmpdir", make)
+
     # ---- models: the embedded SmolLM2 (or --model) by default, a tiny random Llama with --quick; each call a fresh copy
     def lm(self):
+        "A fresh copy of the base LM (eval mode) and its tokenizer: the tiny random Llama with --quick, else the embedded SmolLM2 or --model."
         if self.quick:
             from taskweaver.testutils import tiny_model, tiny_tokenizer
             torch.manual_seed(0)
@@ -144,6 +153,7 @@ def _headline(h: Headline, res: dict, goal: str | None) -> dict:
     return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met, **({"scale": h.scale} if h.scale != 1 else {}))
 
 def machine() -> dict:
+    "The machine a run is on: platform, CPU, cores (all and usable), memory, torch/transformers/peft versions and torch threads."
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -157,7 +167,9 @@ def machine() -> dict:
                 memory_gb=mem, torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__,
                 torch_threads=torch.get_num_threads(), device="cpu")
 
-def load() -> list: return [round(x, 2) for x in os.getloadavg()]
+def load() -> list:
+    "The load average (1, 5, 15 min)."
+    return [round(x, 2) for x in os.getloadavg()]
 
 # ---------------------------------------------------------------- the rows -----------------------------------------
 def _lm_trio(ctx: Ctx, rank: int, batch: int) -> dict:
@@ -296,7 +308,7 @@ SENTIMENT = "Classify the sentiment of the movie review as positive or negative.
 @row("adapter_vs_finetune", "An adapter for a task: TaskWeaver from the task description vs fine-tuning a PEFT LoRA for N steps",
      goal="≤ 0.01 (generation ≥ 100× faster than the fine-tune)")
 def adapter_vs_finetune(ctx: Ctx) -> Row:
-    import tempfile
+    "TaskWeaver's adapter from a description (alone and with the PEFT export) vs N steps of a PEFT LoRA fine-tune (one step timed)."
     from taskweaver.hypernet_train import HypernetTrainConfig, build_system, optimizer_for
     n_steps = 10 if ctx.quick else 100
     lcfg = HypernetTrainConfig(method="lora", use_default_dataset=True)                        # `hypernet train --method lora`'s defaults
@@ -304,7 +316,7 @@ def adapter_vs_finetune(ctx: Ctx) -> Row:
     base, tok = ctx.lm()
     torch.manual_seed(0)
     tw = build_system(tcfg, base_model=base, tokenizer=tok).eval()
-    out_dir = ctx.cached("tmpdir", tempfile.mkdtemp)
+    out_dir = ctx.tmpdir()
     def generate():        # encode the description + one hypernetwork forward (the text cache is emptied: every call encodes)
         tw._text_cache.clear()
         with torch.no_grad(): return tw.adapters(task_texts=[SENTIMENT])
@@ -490,13 +502,18 @@ def _wann_forward(ctx: Ctx, kind: str) -> Row:
                notes=["per genome: interleaved rounds of the three systems; headlines are medians over genomes of per-genome ratios (quartiles over genomes)"])
 
 @row("wann_forward_minimal", "WANN forward, minimal genomes (what the search starts from): new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
-def wann_forward_minimal(ctx: Ctx) -> Row: return _wann_forward(ctx, "minimal")
+def wann_forward_minimal(ctx: Ctx) -> Row:
+    "New vs reference WANN forward, and batched vs loop, on minimal genomes."
+    return _wann_forward(ctx, "minimal")
 
 @row("wann_forward_active", "WANN forward, genomes with active blocks: new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
-def wann_forward_active(ctx: Ctx) -> Row: return _wann_forward(ctx, "active")
+def wann_forward_active(ctx: Ctx) -> Row:
+    "New vs reference WANN forward, and batched vs loop, on genomes with active blocks."
+    return _wann_forward(ctx, "active")
 
 @row("wann_micro_batch", "WANN: six weights batched vs a loop, by micro-batch size (random-init and minimal genomes)", goal=None)
 def wann_micro_batch(ctx: Ctx) -> Row:
+    "Six weights batched vs a loop over them, per example, at a small and a large micro-batch, for a random-init and a minimal genome."
     from dataclasses import replace
     from taskweaver.wann.config import load_config, WEIGHT_SAMPLES
     from taskweaver.wann.genome import random_genome
@@ -521,6 +538,7 @@ def wann_micro_batch(ctx: Ctx) -> Row:
 
 @row("wann_processes", "WANN: scoring a population on 1 vs 2 processes (SharedWeightEvaluator.evaluate_population)", goal=None)
 def wann_processes(ctx: Ctx) -> Row:
+    "Time per genome to score a population in this process vs in a pool of 2 forked processes."
     from dataclasses import replace
     from taskweaver.wann.config import load_config
     from taskweaver.wann.genome import random_genome
@@ -536,7 +554,7 @@ def wann_processes(ctx: Ctx) -> Row:
     two = lambda: ev.evaluate_population(genomes, data, "classification", num_workers=2)
     assert one() == two(), "1 and 2 processes score differently"
     return Row(dict(one_process=System(one, items=n_g, number=1), two_processes=System(two, items=n_g, number=1)), reference="one_process",
-               work=("genomes", 1), setup=dict(genomes=n_g, examples_per_genome=n_x, eval_batch=64, cpus_usable=len(os.sched_getaffinity(0)),
+               work=("genomes", 1), setup=dict(genomes=n_g, examples_per_genome=n_x, eval_batch=64, cpus_usable=machine()["cpus_usable"],
                                                genome_source="random_genome(init=random, seed 0..) of classification_small"),
                headlines=[Headline("1 process ÷ 2 processes (time per genome)", "one_process", "two_processes")],
                notes=["2 processes are forked per call (ProcessPoolExecutor), so the pool start-up is in the time, as in the search; "
@@ -675,8 +693,7 @@ def heads_probes(ctx: Ctx) -> Row:
     th = transformer_heads()
     if isinstance(th, str): notes.append(f"transformer-heads: not measured: {th}")
     else:
-        import tempfile
-        folder = ctx.cached("tmpdir", tempfile.mkdtemp)
+        folder = ctx.tmpdir()
         try: hm = _headed_probes(model, L, 2, os.path.join(folder, "headed"))
         except Exception as e: notes.append(f"transformer-heads: not measured: {th[2]} fails to load the model: {type(e).__name__}: {str(e)[:200]}")
         else:
@@ -699,6 +716,7 @@ def heads_probes(ctx: Ctx) -> Row:
 
 # ---------------------------------------------------------------- running and rendering ----------------------------
 def run_row(spec: RowSpec, ctx: Ctx) -> dict:
+    "Run one row: its summaries, headlines, setup and notes (or the error), with its seconds and the load before and after."
     out = dict(name=spec.name, title=spec.title, goal=spec.goal, load_before=load())
     t0 = time.perf_counter()
     try:
@@ -794,6 +812,7 @@ def write_readme_section(json_path: str | Path = ROOT/"bench/results/run.json", 
     return True
 
 def main(argv=None) -> dict:
+    "The command line (see the module docstring); returns the run's JSON as a dict (empty for --list, --markdown, --readme)."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny models and sizes")
     ap.add_argument("--only", default=None, help="comma-separated row names (see --list)")
