@@ -763,6 +763,8 @@ def render_markdown(res: dict) -> str:
                          f"{_fmt_t(v['q1_s'])}–{_fmt_t(v['q3_s'])} | {ref} | {tp} |")
     lines += ["", "Rows: " + "; ".join(f"`{r['name']}`: {r['title']} (load {r['load_before'][0]} → {r['load_after'][0]}, {r['seconds']:.0f} s)"
                                        for r in res["rows"]), ""]
+    notes = [f"- `{r['name']}`: {n}" for r in res["rows"] for n in r.get("notes") or []]
+    if notes: lines += ["Notes:", ""] + notes + [""]
     return "\n".join(lines)
 
 README_START = "<!-- bench:start: generated from bench/results/run.json by `python bench/run.py --readme`; edit bench/run.py, not this cell -->"
