@@ -11,6 +11,7 @@ and after every row, torch and its threads. It writes one JSON and a markdown ta
     python bench/run.py --only tokenizer,wann_six_weights --rounds 7
     python bench/run.py --list                # the rows and their goals
     python bench/run.py --markdown bench/results/run.json    # re-render run.md from a JSON (no timing)
+    python bench/run.py --readme              # the README's performance section (nbs/index.ipynb) from bench/results/run.json
 
 Outputs: `bench/results/run.json` and `bench/results/run.md` (or `--out DIR`); the JSON is also printed at the end.
 To add a row, write a function `@row("name", "title", goal="...")` that takes the run context and returns a `Row`
@@ -56,6 +57,7 @@ class Headline:
     value: float | None = None            # precomputed (rows that aggregate over items set value, q1, q3 themselves)
     q1: float | None = None
     q3: float | None = None
+    scale: float = 1.0                    # the ratio is num / (den × scale): e.g. den is one training step, scale the N steps of a fine-tune
 
 @dataclass
 class Row:
@@ -101,11 +103,20 @@ class Ctx:
         return {k: dict(per_round_s=v, number=number[k], items=systems[k].items) for k, v in out.items()}
 
     def cached(self, key, make):
+        "`make()` once per run under `key`."
         if key not in self.cache: self.cache[key] = make()
         return self.cache[key]
 
+    def tmpdir(self) -> str:
+        "A scratch folder for this run, removed when the process exits."
+        def make():
+            import atexit, shutil, tempfile
+            d = tempfile.mkdtemp(prefix="tw-bench-"); atexit.register(shutil.rmtree, d, True); return d
+        return self.cached("tmpdir", make)
+
     # ---- models: the embedded SmolLM2 (or --model) by default, a tiny random Llama with --quick; each call a fresh copy
     def lm(self):
+        "A fresh copy of the base LM (eval mode) and its tokenizer: the tiny random Llama with --quick, else the embedded SmolLM2 or --model."
         if self.quick:
             from taskweaver.testutils import tiny_model, tiny_tokenizer
             torch.manual_seed(0)
@@ -133,15 +144,16 @@ def summarize(timed: dict, reference: str | None, work: tuple | None) -> dict:
 def _headline(h: Headline, res: dict, goal: str | None) -> dict:
     if h.value is None:                       # the median and quartiles of the per-round ratios (both sides of a round see the same load)
         a, b = res[h.num], res[h.den]
-        h.q1, h.value, h.q3 = _q([x / y for x, y in zip(a["per_round_s"], b["per_round_s"])])
+        h.q1, h.value, h.q3 = _q([x / (y * h.scale) for x, y in zip(a["per_round_s"], b["per_round_s"])])
     g = h.goal
     met = None
     if g:
         op, v = g.split()
         met = bool(h.value >= float(v)) if op == ">=" else bool(h.value <= float(v))
-    return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met)
+    return dict(label=h.label, num=h.num, den=h.den, value=h.value, q1=h.q1, q3=h.q3, goal=g, met=met, **({"scale": h.scale} if h.scale != 1 else {}))
 
 def machine() -> dict:
+    "The machine a run is on: platform, CPU, cores (all and usable), memory, torch/transformers/peft versions and torch threads."
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -155,7 +167,9 @@ def machine() -> dict:
                 memory_gb=mem, torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__,
                 torch_threads=torch.get_num_threads(), device="cpu")
 
-def load() -> list: return [round(x, 2) for x in os.getloadavg()]
+def load() -> list:
+    "The load average (1, 5, 15 min)."
+    return [round(x, 2) for x in os.getloadavg()]
 
 # ---------------------------------------------------------------- the rows -----------------------------------------
 def _lm_trio(ctx: Ctx, rank: int, batch: int) -> dict:
@@ -245,11 +259,19 @@ def _peak_step_mb(step) -> float | None:
     tot = [sum(s) for s in sizes]
     return (max(tot) - tot[0]) / 2**20 if tot else None
 
+def sst2_batch(tok, batch: int, max_length: int) -> dict:
+    "A training batch of the first `batch` SST-2 examples (prompt + completion, prompt tokens masked in the labels, task texts)."
+    from taskweaver.data import get_processor
+    from taskweaver.sft_data import DataCollatorWithPromptLengths
+    p = get_processor("sst2", tok, max_length=max_length)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore"); ex = p.process(p.load()[:batch])
+    return DataCollatorWithPromptLengths(tok)([dict(input_ids=i, prompt_length=l, task_text=t) for i, l, t in
+                                               zip(ex["input_ids"], ex["prompt_length"], ex["task_text"])])
+
 @row("train_step", "Training step: TaskWeaver vs a multi-task PEFT LoRA on the same batch", goal="≤ 1.15× time, ≤ 1.1× peak memory")
 def train_step(ctx: Ctx) -> Row:
     from taskweaver.hypernet_train import HypernetTrainConfig, build_system
-    from taskweaver.data import get_processor
-    from taskweaver.sft_data import DataCollatorWithPromptLengths
     B, L = 4, (32 if ctx.quick else 64)
     systems, batch, info = {}, None, {}
     for method in ("taskweaver", "lora"):
@@ -257,12 +279,7 @@ def train_step(ctx: Ctx) -> Row:
         torch.manual_seed(0)
         cfg = HypernetTrainConfig(method=method, use_default_dataset=True)
         model = build_system(cfg, base_model=base, tokenizer=tok).train()
-        if batch is None:
-            p = get_processor("sst2", tok, max_length=L)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore"); ex = p.process(p.load()[:B])
-            batch = DataCollatorWithPromptLengths(tok)([dict(input_ids=i, prompt_length=l, task_text=t) for i, l, t in
-                                                         zip(ex["input_ids"], ex["prompt_length"], ex["task_text"])])
+        if batch is None: batch = sst2_batch(tok, B, L)
         params = [q for q in model.parameters() if q.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.train.learning_rate)
         def step(model=model, opt=opt):
@@ -285,6 +302,56 @@ def train_step(ctx: Ctx) -> Row:
         r.notes.append("peak memory: tensor memory above the step's start, from torch.profiler's CPU memory timeline (one step)")
     r.after = after
     return r
+
+SENTIMENT = "Classify the sentiment of the movie review as positive or negative."
+
+@row("adapter_vs_finetune", "An adapter for a task: TaskWeaver from the task description vs fine-tuning a PEFT LoRA for N steps",
+     goal="≤ 0.01 (generation ≥ 100× faster than the fine-tune)")
+def adapter_vs_finetune(ctx: Ctx) -> Row:
+    "TaskWeaver's adapter from a description (alone and with the PEFT export) vs N steps of a PEFT LoRA fine-tune (one step timed)."
+    from taskweaver.hypernet_train import HypernetTrainConfig, build_system, optimizer_for
+    n_steps = 10 if ctx.quick else 100
+    lcfg = HypernetTrainConfig(method="lora", use_default_dataset=True)                        # `hypernet train --method lora`'s defaults
+    tcfg = HypernetTrainConfig(method="taskweaver", embedder="encoder", use_default_dataset=True)
+    base, tok = ctx.lm()
+    torch.manual_seed(0)
+    tw = build_system(tcfg, base_model=base, tokenizer=tok).eval()
+    out_dir = ctx.tmpdir()
+    def generate():        # encode the description + one hypernetwork forward (the text cache is emptied: every call encodes)
+        tw._text_cache.clear()
+        with torch.no_grad(): return tw.adapters(task_texts=[SENTIMENT])
+    def generate_peft():   # the same, then written as a PEFT adapter folder (safetensors + adapter_config.json)
+        tw._text_cache.clear(); return tw.generate_adapter(SENTIMENT, os.path.join(out_dir, "adapter"))
+    ad = generate()
+    assert all(A.shape[0] == 1 for A, B in ad.values()) and Path(generate_peft(), "adapter_model.safetensors").exists()
+    lbase, ltok = ctx.lm()
+    torch.manual_seed(0)
+    lora = build_system(lcfg, base_model=lbase, tokenizer=ltok).train()
+    opt = optimizer_for(lora, lcfg)
+    batch = sst2_batch(ltok, lcfg.batch_size, lcfg.max_length)
+    def step():
+        loss = lora(**batch).loss; loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    step()                                                             # warm-up: the optimizer state exists before timing
+    trainable = dict(peft_lora=sum(q.numel() for q in lora.parameters() if q.requires_grad), taskweaver_hypernetwork=tw.num_parameters())
+    return Row(dict(taskweaver_adapter=generate, taskweaver_adapter_peft=generate_peft, peft_lora_step=System(step, number=1)),
+               reference="peft_lora_step",
+               setup=dict(model=str(base.config.name_or_path) if not ctx.quick else "tiny random llama", task=SENTIMENT,
+                          fine_tune_steps=n_steps, batch=lcfg.batch_size, tokens=int(batch["input_ids"].shape[1]),
+                          data="SST-2, one fixed batch of the first examples (prompt + completion, prompt tokens masked)",
+                          peft_lora=f"build_system(method=lora): PEFT LoRA rank {lcfg.lora_rank}, alpha {lcfg.lora_alpha}, default targets; "
+                                    f"optimizer_for: AdamW lr {lcfg.train.learning_rate}; one step = forward + backward + optimizer step",
+                          taskweaver=f"build_system(method=taskweaver, embedder=encoder): hidden_dim {tcfg.hidden_dim}, rank {tcfg.lora_rank}; "
+                                     "adapters(task_texts=[description]) = sentence-encoder pass + hypernetwork forward; "
+                                     "_peft adds generate_adapter's export to a PEFT folder",
+                          trainable=trainable),
+               headlines=[Headline(f"TaskWeaver adapter ÷ {n_steps}-step PEFT LoRA fine-tune (time; fine-tune = {n_steps} × measured step, extrapolated)",
+                                   "taskweaver_adapter", "peft_lora_step", "<= 0.01", scale=n_steps),
+                          Headline(f"TaskWeaver adapter + PEFT export ÷ {n_steps}-step fine-tune (extrapolated)",
+                                   "taskweaver_adapter_peft", "peft_lora_step", scale=n_steps)],
+               notes=[f"the fine-tune's time is extrapolated: {n_steps} × the measured time of one step (median over rounds); "
+                      "the training engine's own overhead (logging, scheduler, data loading) is not included, so the fine-tune is a lower bound",
+                      "the hypernetwork is freshly initialised: its time does not depend on its weights"],
+               rounds=None if ctx.quick else 2)
 
 def smollm2_lora_state_dict(layers: int = 30, seed: int = 0) -> dict:
     "A LoRA state dict of SmolLM2's shape: rank 2 on q/v of every layer (what the prompt-to-weights zoos hold)."
@@ -321,14 +388,29 @@ def searched_genomes(preset: str, generations: int, overrides: dict | None = Non
     active = [g for g in seen.values() if any(b["attn"] or b["ffn"] for b in SharedWeightTransformer(g).blocks)]
     return active, len(seen), collect_examples(data["train"], c.evolution.eval_batch_size), c
 
+def per_item(ctx: Ctx, items: list, systems_of, reference: str | None, ratios: list) -> tuple:
+    """Time `systems_of(item)` interleaved for every item: `(results, {(num, den): (q1, median, q3) over items of per-item ratios})`;
+    each system's median and quartiles are over items of its per-item median time."""
+    per, rat = {}, {r: [] for r in ratios}
+    for it in items:
+        med = {k: statistics.median(v["per_round_s"]) for k, v in ctx.time(systems_of(it)).items()}
+        for k, v in med.items(): per.setdefault(k, []).append(v)
+        for num, den in ratios: rat[(num, den)].append(med[num] / med[den])
+    res = {}
+    for k, v in per.items():
+        q1, med, q3 = _q(v)
+        res[k] = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=ctx.rounds, items=1, per_item_median_s=v,
+                      spread="quartiles over items of per-item medians")
+        if reference: res[k]["ratio_to_reference"] = med / statistics.median(per[reference])
+    return res, {r: _q(v) for r, v in rat.items()}
+
 def _wann_row(ctx: Ctx, preset: str, generations: int, overrides: dict, source: str) -> Row:
     from taskweaver.wann.config import WEIGHT_SAMPLES
     from taskweaver.wann.model import SharedWeightTransformer
     active, n_seen, batch, c = searched_genomes(preset, generations, overrides)
     ids, am, ws = batch["input_ids"], batch["attention_mask"], list(WEIGHT_SAMPLES)
     genomes = active[:4 if ctx.quick else 8]
-    per = {"batched": [], "loop": []}; speedups = []
-    for g in genomes:
+    def systems(g):
         m = SharedWeightTransformer(g)
         with torch.no_grad():
             b, l = m(ids, am, ws), torch.cat([m(ids, am, [w]) for w in ws])
@@ -337,16 +419,9 @@ def _wann_row(ctx: Ctx, preset: str, generations: int, overrides: dict, source: 
         def batched(m=m): m(ids, am, ws)
         @torch.no_grad()
         def loop(m=m): [m(ids, am, [w]) for w in ws]
-        t = ctx.time(dict(batched=batched, loop=loop))
-        for k in per: per[k].append(statistics.median(t[k]["per_round_s"]))
-        speedups.append(per["loop"][-1] / per["batched"][-1])
-    res = {}
-    for k, v in per.items():
-        q1, med, q3 = _q(v)
-        res[k] = dict(median_s=med, q1_s=q1, q3_s=q3, iqr_s=q3 - q1, rounds=ctx.rounds, items=1, per_genome_median_s=v,
-                      spread="quartiles over genomes of per-genome medians")
-    s1, sm, s3 = _q(speedups)
-    for k in res: res[k]["ratio_to_reference"] = res[k]["median_s"] / res["loop"]["median_s"]
+        return dict(batched=batched, loop=loop)
+    res, ratios = per_item(ctx, genomes, systems, "loop", [("loop", "batched")])
+    s1, sm, s3 = ratios[("loop", "batched")]
     return Row(results=res, reference="loop",
                setup=dict(search=f"{preset} preset, {generations} generations" + (f", {overrides}" if overrides else ""), source=source,
                           genomes_seen=n_seen, active_genomes=len(active), timed_genomes=len(genomes), weights=ws,
@@ -365,14 +440,156 @@ def wann_six_weights_small(ctx: Ctx) -> Row:
           "data.subset_size": 500 if ctx.quick else 2000, "data.test_size": 64}
     return _wann_row(ctx, "classification_small", 2 if ctx.quick else 3, ov, "classification_small preset with init=random, AG News")
 
+def reference_wann_class():
+    "`_ReferenceSharedWeightTransformer`, the lazy-residual WANN forward issue 14 replaced: the unexported reference cell of nbs/wann/32_model.ipynb."
+    import numpy as np
+    from torch import nn
+    import torch.nn.functional as F
+    from taskweaver.wann.config import ActivationRegistry
+    from taskweaver.wann.genome import TransformerGenome, validate_genome
+    nb = json.loads((ROOT/"nbs/wann/32_model.ipynb").read_text())
+    src = next("".join(c["source"]) for c in nb["cells"] if "_ReferenceSharedWeightTransformer(nn.Module)" in "".join(c["source"]))
+    ns = dict(nn=nn, F=F, torch=torch, np=np, math=math, ActivationRegistry=ActivationRegistry, TransformerGenome=TransformerGenome,
+              validate_genome=validate_genome, __name__="wann_reference")
+    exec(compile("\n".join(l for l in src.splitlines() if not l.startswith("#|")), "32_model.ipynb:reference", "exec"), ns)
+    return ns["_ReferenceSharedWeightTransformer"]
+
+def mutated_genomes(cfg, weights, n_out: int, n: int, kind: str, seed: int = 0) -> list:
+    "`n` genomes made by the search's own `mutate` (1-5 mutations of a fresh genome): kind 'minimal' (init=minimal, no block writes) or 'active' (init=random, a block writes)."
+    import numpy as np
+    from dataclasses import replace
+    from taskweaver.wann.genome import random_genome, mutate
+    from taskweaver.wann.model import SharedWeightTransformer
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        g = random_genome(replace(cfg, init="minimal" if kind == "minimal" else "random"), n_out, rng)
+        for _ in range(int(rng.integers(1, 6))): g, _ = mutate(g, cfg, weights, rng)
+        m = SharedWeightTransformer(g)
+        if (kind == "minimal" and m.paths) or (kind == "active" and any(b["attn"] or b["ffn"] for b in m.blocks)): out.append(g)
+    return out
+
+def _wann_forward(ctx: Ctx, kind: str) -> Row:
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config, WEIGHT_SAMPLES
+    from taskweaver.wann.model import SharedWeightTransformer
+    Ref = ctx.cached("wann_reference", reference_wann_class)
+    c = load_config("classification_small"); B, T = 32, 64
+    cfg = replace(c.model, max_length=max(T, c.model.max_length))
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, cfg.vocab_size, (B, T), generator=gen); am = torch.ones_like(ids)
+    for b in range(0, B, 4): am[b, int(torch.randint(1, T, (1,), generator=gen)):] = 0
+    ws = list(WEIGHT_SAMPLES)
+    genomes = mutated_genomes(cfg, c.evolution.mutation_weights, 4, 3 if ctx.quick else 6, kind)
+    err = []
+    def systems(g):
+        old, new = Ref(g, "classification"), SharedWeightTransformer(g, "classification")
+        with torch.no_grad(): o, n = old(ids, am, ws), new(ids, am, ws)
+        err.append(float((n - o).abs().max() / o.abs().max().clamp(min=1)))
+        return dict(reference=torch.no_grad()(lambda: old(ids, am, ws)), new=torch.no_grad()(lambda: new(ids, am, ws)),
+                    new_loop=torch.no_grad()(lambda: [new(ids, am, [w]) for w in ws]))
+    res, rat = per_item(ctx, genomes, systems, "reference", [("reference", "new"), ("new_loop", "new")])
+    assert max(err) < 1e-4, f"the new forward differs from the reference by {max(err):.2g}"
+    h = lambda label, k, goal=None: Headline(label, k[0], k[1], goal, value=rat[k][1], q1=rat[k][0], q3=rat[k][2])
+    return Row(results=res, reference="reference",
+               setup=dict(genomes=len(genomes), kind=kind, sizes="classification_small (D=32, head_dim 8, 2 heads, 8 nodes)", batch=[B, T],
+                          padding="a quarter of the rows padded to a random length", weights=ws,
+                          genome_source=("init=minimal genomes after 1-5 mutations, no block writes" if kind == "minimal" else
+                                         "init=random genomes after 1-5 mutations, a block writes"),
+                          max_rel_diff_new_vs_reference=float(f"{max(err):.2g}"),
+                          reference="_ReferenceSharedWeightTransformer (nbs/wann/32_model.ipynb's unexported reference cell: the forward before issue 14)"),
+               headlines=[h("reference forward ÷ new forward (per genome)", ("reference", "new")),
+                          h("loop over the 6 weights ÷ one batched call (per genome)", ("new_loop", "new"), ">= 3")],
+               notes=["per genome: interleaved rounds of the three systems; headlines are medians over genomes of per-genome ratios (quartiles over genomes)"])
+
+@row("wann_forward_minimal", "WANN forward, minimal genomes (what the search starts from): new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
+def wann_forward_minimal(ctx: Ctx) -> Row:
+    "New vs reference WANN forward, and batched vs loop, on minimal genomes."
+    return _wann_forward(ctx, "minimal")
+
+@row("wann_forward_active", "WANN forward, genomes with active blocks: new vs the reference it replaced, batched vs loop", goal="≥ 3× the loop")
+def wann_forward_active(ctx: Ctx) -> Row:
+    "New vs reference WANN forward, and batched vs loop, on genomes with active blocks."
+    return _wann_forward(ctx, "active")
+
+@row("wann_micro_batch", "WANN: six weights batched vs a loop, by micro-batch size (random-init and minimal genomes)", goal=None)
+def wann_micro_batch(ctx: Ctx) -> Row:
+    "Six weights batched vs a loop over them, per example, at a small and a large micro-batch, for a random-init and a minimal genome."
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config, WEIGHT_SAMPLES
+    from taskweaver.wann.genome import random_genome
+    from taskweaver.wann.model import SharedWeightTransformer
+    cfg = replace(load_config("classification_small").model, init="random")
+    N, sizes = (64, (8, 64)) if ctx.quick else (256, (8, 256))
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, cfg.vocab_size, (N, cfg.max_length), generator=gen); am = torch.ones_like(ids)
+    ws = list(WEIGHT_SAMPLES); systems, headlines, conns = {}, [], {}
+    for init in ("random", "minimal"):
+        g = random_genome(replace(cfg, init=init), 4, seed=0); m = SharedWeightTransformer(g); conns[init] = g.num_connections()
+        for B in sizes:
+            chunks = [(ids[s:s + B], am[s:s + B]) for s in range(0, N, B)]
+            systems[f"batched_{init}_{B}"] = torch.no_grad()(lambda m=m, chunks=chunks: [m(x, y, ws) for x, y in chunks])
+            systems[f"loop_{init}_{B}"] = torch.no_grad()(lambda m=m, chunks=chunks: [m(x, y, [w]) for x, y in chunks for w in ws])
+            headlines.append(Headline(f"loop ÷ batched, {init}-init genome, micro-batch {B}", f"loop_{init}_{B}", f"batched_{init}_{B}"))
+    return Row({k: System(v, items=N) for k, v in systems.items()}, reference=None, work=("examples", 1),
+               setup=dict(examples=N, micro_batches=list(sizes), tokens=cfg.max_length, weights=ws, genome_connections=conns,
+                          genomes="random_genome(seed 0) of classification_small with init=random (every mask at init_density: all blocks active) "
+                                  "and init=minimal (empty blocks: embedding -> readout)"),
+               headlines=headlines, notes=["times are per example: N examples scored in micro-batches of B rows, six weights each"])
+
+@row("wann_processes", "WANN: scoring a population on 1 vs 2 processes (SharedWeightEvaluator.evaluate_population)", goal=None)
+def wann_processes(ctx: Ctx) -> Row:
+    "Time per genome to score a population in this process vs in a pool of 2 forked processes."
+    from dataclasses import replace
+    from taskweaver.wann.config import load_config
+    from taskweaver.wann.genome import random_genome
+    from taskweaver.wann.evaluate import SharedWeightEvaluator
+    cfg = replace(load_config("classification_small").model, init="random")
+    n_g, n_x = (8, 64) if ctx.quick else (16, 128)
+    gen = torch.Generator().manual_seed(0)
+    genomes = [random_genome(cfg, 4, seed=s) for s in range(n_g)]
+    data = dict(input_ids=torch.randint(0, cfg.vocab_size, (n_x, cfg.max_length), generator=gen),
+                attention_mask=torch.ones(n_x, cfg.max_length, dtype=torch.long), labels=torch.randint(0, 4, (n_x,), generator=gen))
+    ev = SharedWeightEvaluator(batch_size=64)
+    one = lambda: ev.evaluate_population(genomes, data, "classification", num_workers=1)
+    two = lambda: ev.evaluate_population(genomes, data, "classification", num_workers=2)
+    assert one() == two(), "1 and 2 processes score differently"
+    return Row(dict(one_process=System(one, items=n_g, number=1), two_processes=System(two, items=n_g, number=1)), reference="one_process",
+               work=("genomes", 1), setup=dict(genomes=n_g, examples_per_genome=n_x, eval_batch=64, cpus_usable=machine()["cpus_usable"],
+                                               genome_source="random_genome(init=random, seed 0..) of classification_small"),
+               headlines=[Headline("1 process ÷ 2 processes (time per genome)", "one_process", "two_processes")],
+               notes=["2 processes are forked per call (ProcessPoolExecutor), so the pool start-up is in the time, as in the search; "
+                      "on a shared machine the second core may be busy"])
+
 @row("zoo_enumeration", "Zoo: metadata with exact parameter counts, lazy ConfigSet vs building each model on meta", goal=None)
 def zoo_enumeration(ctx: Ctx) -> Row:
     import random, tracemalloc
-    from taskweaver.zoo import ModelConfigGenerator, build_model, count_params
+    from taskweaver.zoo import ModelConfigGenerator, build_model, count_params, MODEL_TYPES
+    def once(f):   # (result, seconds, peak traced MB) of one call under tracemalloc
+        tracemalloc.start(); t = time.perf_counter(); r = f(); s = time.perf_counter() - t
+        peak = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+        return r, s, peak
     g = ModelConfigGenerator()
-    t = time.perf_counter(); full = g.generate_all_configs(); t_build = time.perf_counter() - t
-    tracemalloc.start(); t = time.perf_counter(); pc = full.param_counts(); t_count = time.perf_counter() - t
-    peak = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+    full, t_build, build_peak = once(g.generate_all_configs)
+    pc, t_count, peak = once(full.param_counts)
+    _, t_shuffle, shuffle_peak = once(lambda: full.shuffle(42))
+    n_it = 20_000 if ctx.quick else 200_000
+    def walk():   # iterating keeps nothing alive: the peak does not grow with the number of configs
+        for k, _ in enumerate(full):
+            if k == n_it: break
+    _, _, iter_peak = once(walk)
+    rng = random.Random(1); idx = [rng.randrange(len(full)) for _ in range(20_000)]
+    t = time.perf_counter()
+    for i in idx: full[i]
+    random_access_us = 1e6 * (time.perf_counter() - t) / len(idx)
+    fam = {}   # one build per family, CPU (random initialisation) vs meta (shapes only), at ghn_prediction's default sizes
+    for mt in MODEL_TYPES:
+        c = dict(vocab_size=1000, d_model=64, n_layer=2, max_seq_len=64, p_drop=0.0, tie_weights=True) if ctx.quick else \
+            dict(vocab_size=50257, d_model=256, n_layer=4, max_seq_len=512, p_drop=0.1, tie_weights=True)
+        if mt in ("gpt_encoder", "mini_gpt"): c.update(n_head=4 if ctx.quick else 8, d_ff=4 * c["d_model"])
+        build_model(mt, c, device="meta")
+        t = time.perf_counter(); m = build_model(mt, c, device="cpu"); cpu = time.perf_counter() - t
+        t = time.perf_counter(); build_model(mt, c, device="meta"); meta = time.perf_counter() - t
+        fam[mt] = dict(params=count_params(m), cpu_ms=round(1e3 * cpu, 1), meta_ms=round(1e3 * meta, 2))
     n_iter, n_meta = (2000, 10) if ctx.quick else (20000, 40)
     head = full[:n_iter]
     rng = random.Random(0); sample = [full[rng.randrange(len(full))] for _ in range(n_meta)]
@@ -382,8 +599,11 @@ def zoo_enumeration(ctx: Ctx) -> Row:
     return Row(dict(configset=System(configset, n_iter), meta_build=System(meta_build, n_meta)), reference="configset", work=("configs", 1),
                setup=dict(full_set=len(full), configset_items=n_iter, meta_build_items=n_meta,
                           meta_build="a random sample of the full set, each built on the meta device and counted"),
-               metrics=dict(full_set_configs=len(full), configset_build_s=round(t_build, 4), vectorised_param_counts_s=round(t_count, 3),
-                            vectorised_param_counts_peak_mb=round(peak, 1), total_params=int(pc.sum())),
+               notes=["metrics are single measurements (tracemalloc peaks, one build per family), not interleaved rounds"],
+               metrics=dict(full_set_configs=len(full), configset_build_s=round(t_build, 4), configset_build_peak_mb=round(build_peak, 3),
+                            vectorised_param_counts_s=round(t_count, 3), vectorised_param_counts_peak_mb=round(peak, 1), total_params=int(pc.sum()),
+                            shuffle_s=round(t_shuffle, 3), shuffle_peak_mb=round(shuffle_peak, 1), iterate_peak_mb=round(iter_peak, 3),
+                            iterate_peak_configs=n_it, random_access_us=round(random_access_us, 2), build_per_family=fam),
                headlines=[Headline("meta build + count ÷ ConfigSet entry (per config)", "meta_build", "configset")])
 
 @row("ghn_prediction", "GHN: predict a zoo model's parameters vs build (randomly initialise) it", goal=None)
@@ -410,7 +630,34 @@ def ghn_prediction(ctx: Ctx) -> Row:
                headlines=[Headline("GHN prediction ÷ building the model (per architecture)", "ghn_predict", "build_model")],
                rounds=None if ctx.quick else 3)
 
-@row("heads_probes", "Probes on every layer: one forward pass vs one pass per layer", goal=None)
+TRANSFORMER_HEADS_TRIED = ("not installed here; tried transformer-heads 0.2.2 (its latest release) with transformers 5.24 on 2026-12-03: "
+                           "it does not import (transformers.generation.utils.NEED_SETUP_CACHE_CLASSES_MAPPING was removed in 5.x); past that, "
+                           "models with tied embeddings (SmolLM2) fail to load and its output class rejects 5.x's `cache` field")
+
+def transformer_heads():
+    "`(load_headed, HeadConfig, version)` of the `transformer-heads` library, or a one-line reason why it cannot be used here."
+    import importlib.metadata as md
+    try: version = md.version("transformer-heads")
+    except md.PackageNotFoundError: return TRANSFORMER_HEADS_TRIED
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            from transformer_heads import load_headed
+            from transformer_heads.config import HeadConfig
+    except Exception as e:
+        return f"transformer-heads {version} does not import with transformers {__import__('transformers').__version__}: {type(e).__name__}: {e}"
+    return load_headed, HeadConfig, version
+
+def _headed_probes(model, layers: int, num_outputs: int, folder: str):
+    "The row's model as a transformer-heads `HeadedModel` with a linear probe (a sequence-classification head) on every hidden state."
+    th = transformer_heads()
+    if isinstance(th, str): raise RuntimeError(th)
+    load_headed, HeadConfig, _ = th
+    model.save_pretrained(folder)
+    heads = [HeadConfig(name=f"probe_{i}", in_size=model.config.hidden_size, num_outputs=num_outputs, layer_hook=i,
+                        pred_for_sequence=True, loss_fct="cross_entropy") for i in range(layers)]
+    return load_headed(type(model), folder, head_configs=heads, device_map="cpu", only_inference=True).eval()
+
+@row("heads_probes", "Probes on every layer: one forward pass vs one pass per layer (vs transformer-heads where it runs)", goal=None)
 def heads_probes(ctx: Ctx) -> Row:
     from taskweaver.heads.probes import extract_features, probe_data, _backbone
     from taskweaver.heads.model import last_token_index
@@ -421,12 +668,15 @@ def heads_probes(ctx: Ctx) -> Row:
     enc = [tok(x, truncation=True, max_length=ml, add_special_tokens=False)["input_ids"] for x in texts]
     order = sorted(range(len(texts)), key=lambda i: len(enc[i]))
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-    batches = []
-    for s in range(0, len(order), bs):
-        idx = order[s:s + bs]; T = max(len(enc[i]) for i in idx)
-        ids = torch.full((len(idx), T), pad); mask = torch.zeros_like(ids)
-        for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i]); mask[r, :len(enc[i])] = 1
-        batches.append((idx, ids, mask))
+    def make_batches(enc):   # length-sorted, right-padded batches of the tokenized texts
+        out = []
+        for s in range(0, len(order), bs):
+            idx = order[s:s + bs]; T = max(len(enc[i]) for i in idx)
+            ids = torch.full((len(idx), T), pad); mask = torch.zeros_like(ids)
+            for r, i in enumerate(idx): ids[r, :len(enc[i])] = torch.tensor(enc[i]); mask[r, :len(enc[i])] = 1
+            out.append((idx, ids, mask))
+        return out
+    batches = make_batches(enc)
     def one_pass(): return extract_features(model, tok, texts, batch_size=bs, max_length=ml)["X"]
     L = one_pass().shape[0]
     @torch.no_grad()
@@ -438,13 +688,35 @@ def heads_probes(ctx: Ctx) -> Row:
                 X[layer, idx] = h[torch.arange(len(idx)), last_token_index(mask)].half()
         return X
     same = bool(torch.allclose(one_pass().float(), per_layer().float(), atol=1e-2))   # also the per-layer sweep's warm-up
-    return Row(dict(one_pass=one_pass, per_layer=System(per_layer, number=1)), reference="one_pass", work=("texts", n),
+    systems = dict(one_pass=one_pass, per_layer=System(per_layer, number=1))
+    headlines, notes, setup = [Headline("per-layer passes ÷ one pass", "per_layer", "one_pass")], [], {}
+    th = transformer_heads()
+    if isinstance(th, str): notes.append(f"transformer-heads: not measured: {th}")
+    else:
+        folder = ctx.tmpdir()
+        try: hm = _headed_probes(model, L, 2, os.path.join(folder, "headed"))
+        except Exception as e: notes.append(f"transformer-heads: not measured: {th[2]} fails to load the model: {type(e).__name__}: {str(e)[:200]}")
+        else:
+            with torch.no_grad():   # its backbone holds the same weights: same last hidden state on a batch
+                _, ids0, m0 = batches[0]
+                ok = torch.allclose(hm.model(input_ids=ids0, attention_mask=m0).last_hidden_state, bb(input_ids=ids0, attention_mask=m0).last_hidden_state, atol=1e-4)
+            @torch.no_grad()
+            def headed():   # tokenize (as extract_features does), then one forward per batch: hidden states, every layer's probe head
+                e = [tok(x, truncation=True, max_length=ml, add_special_tokens=False)["input_ids"] for x in texts]
+                return [hm(input_ids=ids, attention_mask=mask, use_cache=False).preds_by_head for _, ids, mask in make_batches(e)]
+            headed()
+            systems["transformer_heads"] = headed
+            headlines.append(Headline("transformer-heads (a probe head on every layer, one pass) ÷ TaskWeaver one pass", "transformer_heads", "one_pass"))
+            setup["transformer_heads"] = (f"transformer-heads {th[2]}: load_headed with {L} linear heads (HeadConfig layer_hook=i, 2 outputs, "
+                                          f"pred_for_sequence) over the same batches; same backbone output: {bool(ok)}")
+    return Row(systems, reference="one_pass", work=("texts", n),
                setup=dict(model=str(model.config.name_or_path), layers_probed=L, texts=n, batch_size=bs, max_length=ml,
-                          data="SST-2 validation", same_features=same),
-               headlines=[Headline("per-layer passes ÷ one pass", "per_layer", "one_pass")], rounds=None if ctx.quick else 2)
+                          data="SST-2 validation", same_features=same, **setup),
+               headlines=headlines, notes=notes, rounds=None if ctx.quick else 2)
 
 # ---------------------------------------------------------------- running and rendering ----------------------------
 def run_row(spec: RowSpec, ctx: Ctx) -> dict:
+    "Run one row: its summaries, headlines, setup and notes (or the error), with its seconds and the load before and after."
     out = dict(name=spec.name, title=spec.title, goal=spec.goal, load_before=load())
     t0 = time.perf_counter()
     try:
@@ -491,9 +763,58 @@ def render_markdown(res: dict) -> str:
                          f"{_fmt_t(v['q1_s'])}–{_fmt_t(v['q3_s'])} | {ref} | {tp} |")
     lines += ["", "Rows: " + "; ".join(f"`{r['name']}`: {r['title']} (load {r['load_before'][0]} → {r['load_after'][0]}, {r['seconds']:.0f} s)"
                                        for r in res["rows"]), ""]
+    notes = [f"- `{r['name']}`: {n}" for r in res["rows"] for n in r.get("notes") or []]
+    if notes: lines += ["Notes:", ""] + notes + [""]
     return "\n".join(lines)
 
+README_START = "<!-- bench:start: generated from bench/results/run.json by `python bench/run.py --readme`; edit bench/run.py, not this cell -->"
+README_END = "<!-- bench:end -->"
+README_MARK = "<!-- bench:start"
+INDEX = ROOT/"nbs"/"index.ipynb"
+
+def render_readme(res: dict) -> str:
+    "The README's performance section (a markdown cell of nbs/index.ipynb, between the bench markers) rendered from a run's JSON."
+    m, s = res["machine"], res["settings"]
+    lb, la = res["load_before"], res["load_after"]
+    th = s["threads"]
+    lines = [README_START, "## Speed against the libraries you would otherwise use", "",
+             f"One run of `{res['command'].strip()}` ({'quick' if res['quick'] else 'default'} sizes), {res['created']}: "
+             f"{m['cpu']}, {m['cpus_usable']} usable cores of {m['cpus']}, no GPU; torch {m['torch']} on {th} thread{'s' if th > 1 else ''}, "
+             f"transformers {m['transformers']}, peft {m['peft']}. Load average (1/5/15 min) {lb} before and {la} after "
+             f"(the machine is shared, so times are upper bounds; every ratio is the median of per-round ratios of interleaved rounds). "
+             f"{s['rounds']} rounds per system unless a row says fewer, {res['seconds']:.0f} s in all. Every system and quartile: "
+             "`bench/results/run.md`; sizes and settings: `bench/results/run.json`.", "",
+             "| row | comparison | medians | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    notes = []
+    for r in res["rows"]:
+        if r.get("error"): lines.append(f"| `{r['name']}` | **failed**: {r['error'][:100]} | | | | |"); continue
+        for h in r["headlines"]:
+            sy = r["systems"]
+            med = "; ".join(f"{k} {_fmt_t(sy[k]['median_s'])}{'' if sy[k].get('items', 1) == 1 else '/item'}" for k in dict.fromkeys([h["num"], h["den"]]))
+            mem = r.get("metrics", {}).get("peak_step_memory_mb")
+            if "memory" in h["label"] and mem: med = "; ".join(f"{k} {mem[k]:.0f} MB" for k in dict.fromkeys([h["num"], h["den"]]))
+            if h.get("scale", 1) != 1: med += f" (× {h['scale']:g} steps)"
+            met = "" if h["met"] is None else ("yes" if h["met"] else "**no**")
+            goal = (h["goal"] or "").replace("<=", "≤").replace(">=", "≥")
+            lines.append(f"| `{r['name']}` | {h['label']} | {med} | {h['value']:.3g} | {goal} | {met} |")
+        notes += [f"`{r['name']}`: {n}" for n in r.get("notes", []) if "not measured" in n or "extrapolated" in n]
+    if notes: lines += [""] + [f"- {n}" for n in notes]
+    return "\n".join(lines + ["", README_END])
+
+def write_readme_section(json_path: str | Path = ROOT/"bench/results/run.json", index: str | Path = INDEX) -> bool:
+    "Replace the bench cell of nbs/index.ipynb (the markdown cell holding the bench markers) with `render_readme`; True if it changed."
+    index = Path(index)
+    nb = json.loads(index.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "markdown" and README_MARK in "".join(c["source"])]
+    if len(cells) != 1: raise SystemExit(f"{index} must have exactly one markdown cell with {README_MARK} ... {README_END}; found {len(cells)}")
+    src = render_readme(json.loads(Path(json_path).read_text()))
+    if "".join(cells[0]["source"]) == src: return False
+    cells[0]["source"] = src.splitlines(keepends=True)
+    index.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return True
+
 def main(argv=None) -> dict:
+    "The command line (see the module docstring); returns the run's JSON as a dict (empty for --list, --markdown, --readme)."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny models and sizes")
     ap.add_argument("--only", default=None, help="comma-separated row names (see --list)")
@@ -505,7 +826,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--no_write", action="store_true", help="print the JSON only")
     ap.add_argument("--list", action="store_true", help="list the rows and exit")
     ap.add_argument("--markdown", metavar="JSON", default=None, help="render the markdown table of a run's JSON and exit")
+    ap.add_argument("--readme", nargs="?", const=str(ROOT/"bench/results/run.json"), metavar="JSON", default=None,
+                    help="write the performance section of nbs/index.ipynb from a run's JSON (default the committed run.json) and exit; "
+                         "then `taskweaver docs --readme` regenerates README.md")
     a = ap.parse_args(argv)
+    if a.readme:
+        if not Path(a.readme).exists(): ap.error(f"--readme: no such JSON {a.readme}")
+        print(f"{INDEX.relative_to(ROOT)}: {'updated' if write_readme_section(a.readme) else 'already up to date'}"); return {}
     if a.list:
         for spec in ROWS.values(): print(f"{spec.name:24s} {spec.title}" + (f"  [goal: {spec.goal}]" if spec.goal else ""))
         return {}

@@ -65,3 +65,25 @@ def test_list_and_unknown_row():
     assert p.returncode == 0 and "lora_generate" in p.stdout and "train_step" in p.stdout
     p = subprocess.run([sys.executable, str(RUN), "--only", "nope"], capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode != 0 and "unknown rows ['nope']" in p.stderr
+
+def test_readme_section_is_the_committed_run():
+    "The performance section of nbs/index.ipynb (hence the README) is `render_readme` of the committed run.json, and --readme is idempotent."
+    import shutil, tempfile
+    sys.path.insert(0, str(ROOT/"bench"))
+    try:
+        import run
+        nb = json.loads(run.INDEX.read_text(encoding="utf-8"))
+        cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown" and run.README_MARK in "".join(c["source"])]
+        want = run.render_readme(json.loads((ROOT/"bench/results/run.json").read_text()))
+        assert cells == [want], "nbs/index.ipynb's bench section differs from bench/results/run.json: run `python bench/run.py --readme`"
+        assert want.startswith(run.README_START) and want.endswith(run.README_END)
+        with tempfile.TemporaryDirectory() as d:
+            idx = Path(d)/"index.ipynb"; shutil.copy(run.INDEX, idx)
+            assert run.write_readme_section(ROOT/"bench/results/run.json", idx) is False     # committed: already up to date
+            assert idx.read_bytes() == run.INDEX.read_bytes()
+            stale = idx.read_text(encoding="utf-8").replace("## Speed against", "## Old speed against", 1)
+            idx.write_text(stale, encoding="utf-8")
+            assert run.write_readme_section(ROOT/"bench/results/run.json", idx) is True
+            assert idx.read_bytes() == run.INDEX.read_bytes()                                  # rewritten exactly as committed
+            assert run.write_readme_section(ROOT/"bench/results/run.json", idx) is False     # a second run changes nothing
+    finally: sys.path.remove(str(ROOT/"bench"))
