@@ -60,7 +60,7 @@ PRESETS: dict = {
                             batch_size=4),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
         "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, baseline_steps=200),
-        "40_ghn": dict(max_steps=40, heldout_per_family=1, eval_steps=[0, 10], reuse_runs=False),
+        "40_ghn": dict(seeds=[0, 1], max_steps=10, models_per_step=2, d_models=[64], heldout_per_family=1, finetune_steps=10, record_every=5, reuse_runs=False),
         "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,
                             zoo_warmup_steps=1, zoo_eval_n=8, zoo_eval_every=10, n_eval=8, n_groups=1,
                             lodo=["arc:ARC-Challenge"], hidden_dim=32, gen_steps=20, gen_batch_size=8, max_prompt_groups=8),
