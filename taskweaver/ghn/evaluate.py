@@ -11,10 +11,12 @@ import torch
 from ..zoo import build_model
 from .model import load_ghn, load_params
 from .train import GHNTrainConfig, load_stories, token_streams, windows, lm_batch, val_windows, single_device_fabric
-from ..utils import UserError, check_ranges, DeviceConfig
+from ..utils import UserError, check_ranges, DeviceConfig, paired_interval, bootstrap_ci
+from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['gpt2_init', 'finetune_curve', 'evaluate_starts', 'summarize', 'format_table']
+__all__ = ['gpt2_init', 'finetune_curve', 'evaluate_starts', 'summarize', 'format_table', 'steps_to_reach', 'reach_ratios',
+           'summarize_reach', 'compare_starts', 'format_reach_table']
 
 # %% ../../nbs/ghn/03_eval.ipynb #7d5f34be
 def _val_loss(model, model_type: str, vb: torch.Tensor, mask_id: int) -> float:
@@ -55,6 +57,7 @@ def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/gh
                     max_heldout: int | None = None, # only the first N held-out architectures (None = all)
                     seed: int = 0, # seeds the random starts and the fine-tuning batches
                     device: DeviceConfig | dict | None = None, # where the GHNs predict and the starts train: accelerator and precision (one device; default auto, 32-true)
+                    progress: bool = False, # tqdm bar over the held-out architectures
                    ) -> list:
     "Rows `{name, model_type, start, step, val_loss}` for random init and every GHN in `runs`, on the held-out architectures."
     if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in steps):
@@ -78,7 +81,7 @@ def evaluate_starts(runs: dict, # {label: GHN run folder}, e.g. {"GHN": "runs/gh
     held = json.loads((first/"split.json").read_text())["heldout"][:max_heldout]
     ghns = {k: load_ghn(d, device=fabric.device).eval() for k, d in dirs.items()}
     rows = []
-    for e in held:
+    for e in tqdm(held, desc="held-out architectures", disable=not progress):
         starts = {}
         torch.manual_seed(seed); starts["random"] = build_model(e["model_type"], e["config"])   # built on the CPU: the same starts on every device
         starts["random (N(0,0.02))"] = gpt2_init(build_model(e["model_type"], e["config"]), seed=seed)
@@ -101,4 +104,89 @@ def format_table(summary: dict) -> str:
     ov = summary["overall"]; steps = list(next(iter(ov.values())))
     lines = ["| start | " + " | ".join(f"{s} steps" for s in steps) + " |", "|---|" + "---:|" * len(steps)]
     lines += [f"| {k} | " + " | ".join(f"{v[s]:.3f}" for s in steps) + " |" for k, v in ov.items()]
+    return "\n".join(lines)
+
+# %% ../../nbs/ghn/03_eval.ipynb #c0e9c038
+def steps_to_reach(curve: dict, # {fine-tuning step: validation loss}, the recorded points of one start
+                   target: float, # the loss to reach (e.g. the random start's loss after the budget)
+                   interpolate: bool = True, # linear interpolation between the two recorded steps around the crossing; False = the first recorded step at or below
+                  ) -> float | None:
+    "First fine-tuning step at which `curve` is at or below `target`: 0 if the start already is, None if no recorded step reaches it."
+    pts = sorted((int(s), float(v)) for s, v in curve.items())
+    if not pts: raise UserError("steps_to_reach needs a non-empty curve {step: val_loss}")
+    prev = None
+    for s, v in pts:
+        if v <= target:
+            if prev is None or not interpolate: return float(s)
+            s0, v0 = prev   # v0 > target >= v
+            return float(s0 + (s - s0) * (v0 - target) / (v0 - v))
+        prev = (s, v)
+    return None
+
+def _curves(rows: list) -> dict:
+    "`{(seed, name): {start: {step: loss}}}` from evaluation rows (seed None when the rows carry none)."
+    out: dict = {}
+    for r in rows: out.setdefault((r.get("seed"), r["name"]), {}).setdefault(r["start"], {})[r["step"]] = r["val_loss"]
+    return out
+
+def reach_ratios(rows: list, # rows of `evaluate_starts` (optionally with a `seed` key each)
+                 reference: str = "random", # the start whose loss after `budget` steps is the target
+                 budget: int | None = None, # fine-tuning steps of the reference (default: the last recorded step)
+                 interpolate: bool = True, # see `steps_to_reach`
+                ) -> list:
+    "Per (seed, architecture, start other than `reference`): steps to reach the reference's loss after `budget` steps, and the ratio steps / budget (None = not reached within the recorded steps)."
+    budget = max(r["step"] for r in rows) if budget is None else budget
+    if budget <= 0: raise UserError(f"budget={budget}: the reference needs at least one fine-tuning step (record steps such as 0,5,...,50)")
+    out = []
+    for (seed, name), cs in _curves(rows).items():
+        if reference not in cs or budget not in cs[reference]:
+            raise UserError(f"no {reference!r} loss at step {budget} for {name!r}; starts: {sorted(cs)}")
+        target = cs[reference][budget]
+        mt = next(r["model_type"] for r in rows if r["name"] == name)
+        for start, curve in cs.items():
+            if start == reference: continue
+            s = steps_to_reach({k: v for k, v in curve.items() if k <= budget}, target, interpolate)
+            out.append(dict(seed=seed, name=name, model_type=mt, start=start, reference=reference, budget=budget, target=target,
+                            steps=s, ratio=None if s is None else s / budget, reached=s is not None))
+    return out
+
+def summarize_reach(ratios: list) -> dict:
+    """Per start, across architectures and seeds: `{n, reached, median_ratio, mean_ratio, ci}`.
+    `median_ratio` counts an unreached start as infinitely slow (None when over half did not reach: "> 1");
+    `mean_ratio` and its percentile bootstrap 95% `ci` count an unreached start as 1 (the budget), so they are lower bounds when any did not reach."""
+    out = {}
+    for start in dict.fromkeys(r["start"] for r in ratios):
+        rs = [r for r in ratios if r["start"] == start]
+        med = float(np.median([np.inf if r["ratio"] is None else r["ratio"] for r in rs]))
+        capped = [1.0 if r["ratio"] is None else r["ratio"] for r in rs]
+        lo, hi = bootstrap_ci(capped)
+        out[start] = dict(n=len(rs), reached=sum(r["reached"] for r in rs), median_ratio=med if np.isfinite(med) else None,
+                          mean_ratio=float(np.mean(capped)), ci=[lo, hi], reference=rs[0]["reference"], budget=rs[0]["budget"])
+    return out
+
+def compare_starts(rows: list, a: str, b: str, # two starts in the rows; the difference is a - b
+                   step: int = 0, # fine-tuning step at which the losses are compared
+                   level: float = 0.95) -> dict:
+    """Loss of start `a` minus start `b` at `step`, paired by (seed, held-out architecture): `paired_interval`'s
+    `{mean, lo, hi, sd, n, excludes_zero}` over those pairs, plus `by_seed` (the same over the per-seed means, n = seeds)
+    and `per_seed` (each seed's mean difference). Pairs of one seed share a trained GHN, so they are not independent;
+    `by_seed` is the more conservative interval."""
+    cs = _curves(rows); keys = [k for k, c in cs.items() if a in c and b in c and step in c[a] and step in c[b]]
+    if not keys: raise UserError(f"no (seed, architecture) has both {a!r} and {b!r} at step {step}")
+    d = {k: cs[k][a][step] - cs[k][b][step] for k in keys}
+    seeds = list(dict.fromkeys(k[0] for k in keys))
+    per_seed = {s: float(np.mean([v for k, v in d.items() if k[0] == s])) for s in seeds}
+    return paired_interval([cs[k][a][step] for k in keys], [cs[k][b][step] for k in keys], level) | \
+           dict(a=a, b=b, step=step, by_seed=paired_interval(list(per_seed.values()), level=level), per_seed={str(s): v for s, v in per_seed.items()})
+
+def _ival(x: dict) -> str:
+    "`mean [lo, hi]` of a `paired_interval` dict."
+    return f"{x['mean']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}]" if x["lo"] is not None else f"{x['mean']:+.3f} (n=1, no interval)"
+
+def format_reach_table(reach: dict) -> str:
+    "Markdown table of `summarize_reach`: reached / n, median and mean ratio with its bootstrap interval."
+    lines = ["| start | reached | median steps ratio | mean ratio (unreached = 1) [95% CI] |", "|---|---:|---:|---:|"]
+    for k, v in reach.items():
+        med = f"{v['median_ratio']:.2f}" if v["median_ratio"] is not None else "> 1"
+        lines.append(f"| {k} | {v['reached']}/{v['n']} | {med} | {v['mean_ratio']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}] |")
     return "\n".join(lines)
