@@ -64,7 +64,7 @@ PRESETS: dict = {
                         finetune_steps=10, record_every=5, reuse_runs=False),
         "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,
                             zoo_warmup_steps=1, zoo_eval_n=8, zoo_eval_every=10, n_eval=8, n_groups=1,
-                            lodo=["arc:ARC-Challenge"], hidden_dim=32, gen_steps=20, gen_batch_size=8, max_prompt_groups=8),
+                            lodo=["arc:ARC-Challenge"], seeds=[0, 1], hidden_dim=32, gen_steps=20, gen_batch_size=8, max_prompt_groups=8),
     }),
 }
 

@@ -9,7 +9,7 @@ def test_paramgen_experiment_notebook_tiny(tmp_path):
     out = ARTIFACTS/"paramgen"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     tiny = save_tiny("llama", tmp_path/"tiny")
     params = dict(base_model=str(tiny), datasets=["arc:ARC-Challenge", "arc:ARC-Easy"], zoo_root=str(tmp_path/"zoo"),
-                  zoo_checkpoints=3, zoo_warmup_steps=1, zoo_eval_n=4, n_eval=6, n_groups=1, lodo=["arc:ARC-Challenge"],
+                  zoo_checkpoints=3, zoo_warmup_steps=1, zoo_eval_n=4, n_eval=6, n_groups=1, lodo=["arc:ARC-Challenge", "arc:ARC-Easy"], seeds=[0, 1],
                   hidden_dim=16, num_hyperconv_blocks=2, max_seq_len=16, output_dim=32, gen_steps=6, gen_batch_size=4,
                   max_prompt_groups=4, output_dir=str(out))
     pm.execute_notebook(str(REPO/"nbs/experiments/50_paramgen.ipynb"), str(out/"50_paramgen.ipynb"), parameters=params,
@@ -20,10 +20,16 @@ def test_paramgen_experiment_notebook_tiny(tmp_path):
     assert systems[:3] == ["base", "arc-challenge: mean checkpoint", "arc-challenge: best checkpoint"] and "generated (group 0)" in systems
     lodo = m["lodo"]["arc-challenge"]
     assert lodo["trained_on"] == ["arc-easy"] and lodo["nearest"] == "arc-easy"
-    assert [r["system"] for r in lodo["rows"]][:3] == ["base", "mean of other zoos' checkpoints", "nearest zoo (arc-easy) best checkpoint"]
-    assert all(r["val_nll"] > 0 for r in lodo["rows"])
+    assert [r["system"] for r in lodo["rows"]][:4] == ["base", "mean of other zoos' checkpoints", "nearest zoo (arc-easy) best checkpoint",
+                                                       "nearest zoo (arc-easy) mean checkpoint"]
+    assert "generated, seed 1 (mean over groups)" in [r["system"] for r in lodo["rows"]]
+    assert all(r["val_nll"] > 0 and len(r["nll_rows"]) == 6 for r in lodo["rows"])
+    d = lodo["comparisons"]["generated - other zoos' mean"]["nll_rows"]   # paired by (seed, question): 2 seeds x 6 questions
+    assert d["n"] == 12 and d["seeds"] == 2 and d["lo"] <= d["mean"] <= d["hi"] and len(d["per_seed"]) == 2
+    assert set(m["goal"]) == {"arc-challenge", "arc-easy"} and m["lodo"]["arc-easy"]["nearest"] == "arc-challenge"
+    assert "seeds [0, 1]" in m["scale"] and m["wall_seconds"] > 0
     assert (out/"paramgen_results.png").stat().st_size > 10_000
-    assert (out/"paramgen_generator_val_loss.png").exists() and set(m["generators"]) == {"all_zoos", "without_arc-challenge"}
+    assert (out/"paramgen_generator_val_loss.png").exists() and set(m["generators"]) == {"all_zoos", "without_arc-challenge_seed0", "without_arc-challenge_seed1", "without_arc-easy_seed0", "without_arc-easy_seed1"}
     g = m["generators"]["all_zoos"]
     assert g["initial_metrics"]["rel_error"] == 1.0 and len(g["val_history"]) >= 1   # untrained = the zoos' mean checkpoint
     assert json.loads((out/"config.json").read_text())["gen_steps"] == 6

@@ -13,7 +13,7 @@ from .prompts import (dataset_prompts, file_prompts, make_prompt_groups, prepare
 from .tokenizer import ParamLayout, ParamTokenizer
 from .generator import (GeneratorConfig, ModelConfig, TrainingConfig, DataConfig, LoggingConfig, HyperConvBlock,
                                            ParamGenerator, save_generator, load_generator)
-from .train import train_generator, masked_losses, load_training_data, synthetic_zoo, ZooPairs, ZooNormalizer
+from .train import train_generator, masked_losses, load_training_data, synthetic_zoo, ZooPairs, ZooNormalizer, CachedEncoder
 from .inference import AdapterGenerator, generate_adapter, export_peft_adapter, prompt_groups_for
-from .eval import Harness, evaluate_systems, mean_state, best_checkpoint, bootstrap_ci, unseen_prompt_groups
+from .eval import Harness, evaluate_systems, mean_state, best_checkpoint, bootstrap_ci, unseen_prompt_groups, pooled_mean_state, paired_difference
 from .analyze import analyze_zoo, format_analysis, check_tokenization

@@ -10,10 +10,11 @@ import torch
 from .zoo import HeldOut, load_zoo, ZooConfig, build_lora_model
 from .prompts import dataset_prompts
 from .inference import AdapterGenerator
-from ..utils import DeviceConfig, eval_device, autocast, bootstrap_ci   # bootstrap_ci: the one interval of a mean
+from ..utils import DeviceConfig, eval_device, autocast, bootstrap_ci, paired_interval   # bootstrap_ci: the one interval of a mean; paired_interval: of a paired difference
 
 # %% auto #0
-__all__ = ['mean_state', 'best_checkpoint', 'Harness', 'unseen_prompt_groups', 'evaluate_systems', 'evaluate_zoos']
+__all__ = ['mean_state', 'best_checkpoint', 'pooled_mean_state', 'paired_difference', 'Harness', 'unseen_prompt_groups',
+           'evaluate_systems', 'evaluate_zoos']
 
 # %% ../../nbs/paramgen/55_eval.ipynb #68991d4c
 def mean_state(sds: list) -> dict:
@@ -26,6 +27,28 @@ def best_checkpoint(zoo: list) -> tuple:
     if not scored: return zoo[-1][0], zoo[-1][1]
     v, n, sd = min(scored, key=lambda x: x[0]); return n, sd
 
+def pooled_mean_state(checkpoint_dirs: list) -> dict:
+    "Element-wise mean of every checkpoint of several zoos pooled (each checkpoint weighs the same): the 'other zoos' mean' baseline of leave-one-dataset-out."
+    dirs = [checkpoint_dirs] if isinstance(checkpoint_dirs, (str, Path)) else list(checkpoint_dirs)
+    if not dirs: raise ValueError("pooled_mean_state needs at least one zoo folder")
+    return mean_state([sd for d in dirs for _, sd, _ in load_zoo(d, verbose=False)[0]])
+
+
+# %% ../../nbs/paramgen/55_eval.ipynb #7208d0a8
+def paired_difference(a: list, # system A's score rows (from `Harness.score`), one per seed
+                      b: list, # system B's rows, one per seed (the same row repeated when B has no seed, e.g. a zoo checkpoint)
+                      key: str = "nll_rows", # per-question values compared: `nll_rows` or `correct`
+                      level: float = 0.95) -> dict:
+    "A − B paired by (seed, question): mean with Student's t interval over all pairs (`paired_interval`), a bootstrap interval of the same pairs, and the per-seed means with a t interval over seeds."
+    if len(a) != len(b) or not a: raise ValueError(f"paired_difference needs one row per seed for both systems; got {len(a)} and {len(b)}")
+    for ra, rb in zip(a, b):
+        if len(ra[key]) != len(rb[key]): raise ValueError(f"{ra['system']!r} and {rb['system']!r} were scored on {len(ra[key])} and {len(rb[key])} questions: not paired")
+    da = [x for r in a for x in r[key]]; db = [x for r in b for x in r[key]]
+    out = paired_interval(da, db, level)
+    lo, hi = bootstrap_ci([x - y for x, y in zip(da, db)], alpha=1 - level)
+    per_seed = [sum(ra[key]) / len(ra[key]) - sum(rb[key]) / len(rb[key]) for ra, rb in zip(a, b)]
+    s = paired_interval(per_seed, level=level)
+    return dict(out, boot_lo=lo, boot_hi=hi, seeds=len(a), per_seed=per_seed, seed_lo=s["lo"], seed_hi=s["hi"])
 
 # %% ../../nbs/paramgen/55_eval.ipynb #274ad930
 class Harness:
@@ -46,17 +69,17 @@ class Harness:
         self.batch_size, self.tokenizer = batch_size, tokenizer
 
     def score(self, state: dict | None, name: str = "") -> dict:
-        "NLL, accuracy and its 95% interval of LoRA weights `state` (None = the base model)."
+        "NLL, accuracy and its 95% interval of LoRA weights `state` (None = the base model); `nll_rows` and `correct` hold each question's NLL and 0/1, for paired differences."
         from peft import set_peft_model_state_dict
         t0 = time.time()
         if state is None:
-            with self.pm.disable_adapter(): r, c = self._eval()
+            with self.pm.disable_adapter(): r, c, rn = self._eval()
         else:
             res = set_peft_model_state_dict(self.pm, state)
             if getattr(res, "unexpected_keys", None): raise KeyError(f"{name}: weights do not fit the model: {res.unexpected_keys[:3]}")
-            r, c = self._eval()
+            r, c, rn = self._eval()
         lo, hi = bootstrap_ci(c)
-        return dict(system=name, **r, acc_lo=lo, acc_hi=hi, seconds=round(time.time() - t0, 1))
+        return dict(system=name, **r, acc_lo=lo, acc_hi=hi, seconds=round(time.time() - t0, 1), nll_rows=[round(x, 5) for x in rn], correct=list(c))
 
     def with_rows(self, dataset: str, dataset_config=None, split: str = "test", n: int = 64, max_length: int = 192):
         "A harness on other held-out rows that shares this one's model (no second LoRA wrapper)."
@@ -65,7 +88,7 @@ class Harness:
 
     def _eval(self):
         with autocast(self.dev, self.amp): r = self.held.evaluate(self.pm, self.batch_size)
-        return r, self.held.last_correct
+        return r, self.held.last_correct, self.held.last_nll
 
 # %% ../../nbs/paramgen/55_eval.ipynb #b8158ba4
 def unseen_prompt_groups(dataset: str, dataset_config=None, n_groups: int = 3, p: int = 4, skip: int = 64, split: str = "test") -> list:
@@ -93,7 +116,9 @@ def evaluate_systems(harness: Harness, zoos: dict | None = None, # {name: checkp
             r = harness.score(ag.generate(g), f"generated (group {i})"); add(r); gen.append(r)
         if gen:
             m = dict(system="generated (mean over groups)", val_nll=sum(r["val_nll"] for r in gen) / len(gen),
-                     val_acc=None if gen[0]["val_acc"] is None else sum(r["val_acc"] for r in gen) / len(gen), acc_lo=None, acc_hi=None, seconds=0)
+                     val_acc=None if gen[0]["val_acc"] is None else sum(r["val_acc"] for r in gen) / len(gen), acc_lo=None, acc_hi=None, seconds=0,
+                     nll_rows=[sum(v) / len(gen) for v in zip(*(r["nll_rows"] for r in gen))],   # per question, averaged over the groups
+                     correct=[sum(v) / len(gen) for v in zip(*(r["correct"] for r in gen))])
             rows.append(m)
     return rows
 

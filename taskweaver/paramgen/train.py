@@ -19,8 +19,8 @@ from .prompts import dataset_prompts, make_prompt_groups, read_prompt_groups
 from .generator import GeneratorConfig, ParamGenerator, save_generator
 
 # %% auto #0
-__all__ = ['synthetic_zoo', 'ZooNormalizer', 'ZooPairs', 'embed_groups', 'load_training_data', 'masked_losses', 'experiment_dir',
-           'train_generator']
+__all__ = ['synthetic_zoo', 'ZooNormalizer', 'ZooPairs', 'embed_groups', 'load_training_data', 'CachedEncoder', 'masked_losses',
+           'experiment_dir', 'train_generator']
 
 # %% ../../nbs/paramgen/53_train.ipynb #25031d77
 def synthetic_zoo(folder, n: int = 6, dataset: str = "arc", dataset_config: str | None = "ARC-Challenge", seed: int = 0,
@@ -125,6 +125,25 @@ def load_training_data(cfg: GeneratorConfig, encoder, log=print) -> dict:
         zn = out["normalizer"] = ZooNormalizer.fit(raws, tok.mask)
         for z, r in zip(zoos, raws): z["tokens"] = zn.normalize(r).float()
     return out
+
+# %% ../../nbs/paramgen/53_train.ipynb #1a1ca3bd
+class CachedEncoder:
+    "A sentence encoder that remembers each text's embedding: prompt groups shared by several generator trainings (seeds, LODO folds) are encoded once."
+    def __init__(self, encoder): self.encoder, self.cache = encoder, {}
+    def encode(self, texts, **kw):
+        "Like the wrapped encoder's `encode` (numpy out, or a tensor with `convert_to_tensor=True`); only texts not seen before reach the encoder."
+        import numpy as np
+        single = isinstance(texts, str); texts = [texts] if single else list(texts)
+        new = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if new:
+            rest = {k: v for k, v in kw.items() if k not in ("convert_to_numpy", "convert_to_tensor")}
+            for t, e in zip(new, self.encoder.encode(new, convert_to_numpy=True, **rest)): self.cache[t] = np.asarray(e)
+        out = np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.get_sentence_embedding_dimension()), dtype=np.float32)
+        if kw.get("convert_to_tensor"): out = torch.as_tensor(out)
+        return out[0] if single else out
+    def __getattr__(self, name):
+        if name in ("encoder", "cache"): raise AttributeError(name)
+        return getattr(self.encoder, name)
 
 # %% ../../nbs/paramgen/53_train.ipynb #3fc81aa0
 def masked_losses(pred, target, mask, mse_weight: float = 1.0, l1_weight: float = 0.1) -> tuple:

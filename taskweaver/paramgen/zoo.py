@@ -78,9 +78,9 @@ class HeldOut:
 
     @torch.no_grad()
     def evaluate(self, model, batch_size: int = 8) -> dict:
-        "Mean completion NLL per token and (classification) accuracy of `model`; per-row correctness goes to `last_correct`."
+        "Mean completion NLL per token and (classification) accuracy of `model`; per-row correctness goes to `last_correct`, per-row NLL (per completion token) to `last_nll`."
         was = model.training; model.eval()
-        nll_sum, n_tok, correct = 0.0, 0, []
+        nll_sum, n_tok, correct, row_nll = 0.0, 0, [], []
         for s in range(0, len(self.features), batch_size):
             b = self.collate(self.features[s:s+batch_size])
             dev = next(model.parameters()).device   # the model's device: the held-out rows go there
@@ -90,12 +90,13 @@ class HeldOut:
             m = lab != -100
             tok = lp.gather(-1, lab.clamp(min=0)[..., None])[..., 0]
             nll_sum -= float(tok[m].sum()); n_tok += int(m.sum())
+            row_nll += (-(tok * m).sum(1) / m.sum(1).clamp(min=1)).tolist()   # each question's own mean NLL, for paired comparisons
             for j, pl in enumerate(b["prompt_lengths"].tolist()):
                 c = self.cands[s + j]
                 if c is None: continue
                 ids, gold = c
                 correct.append(int(int(lp[j, pl - 1, ids].argmax()) == gold))
-        model.train(was); self.last_correct = correct     # per-row 0/1, for bootstrap intervals
+        model.train(was); self.last_correct, self.last_nll = correct, row_nll     # per-row 0/1 and NLL, for intervals and paired differences
         return dict(val_nll=nll_sum / max(1, n_tok), val_acc=(sum(correct) / len(correct)) if correct else None, n=len(self.features))
 
 # %% ../../nbs/paramgen/50_zoo.ipynb #e6bab2ee
