@@ -813,6 +813,16 @@ def write_readme_section(json_path: str | Path = ROOT/"bench/results/run.json", 
     index.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return True
 
+def wrapper_main(rows: str, doc: str) -> int:
+    "The command line of a thin wrapper script (`bench/wann_eval.py`, ...): its `rows` only, `--quick/--rounds/--threads/--model`, nothing written; exit 1 when a row failed."
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true"); ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=1); ap.add_argument("--model", default=None)
+    a = ap.parse_args()
+    argv = ["--only", rows, "--threads", str(a.threads), "--no_write"] + (["--quick"] if a.quick else []) \
+           + (["--rounds", str(a.rounds)] if a.rounds else []) + (["--model", a.model] if a.model else [])
+    return 1 if any(r.get("error") for r in main(argv)["rows"]) else 0
+
 def main(argv=None) -> dict:
     "The command line (see the module docstring); returns the run's JSON as a dict (empty for --list, --markdown, --readme)."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

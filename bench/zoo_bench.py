@@ -3,16 +3,10 @@ access, and one build per family on CPU vs meta: the `zoo_enumeration` row of be
 
     python bench/zoo_bench.py [--quick] [--rounds N] [--threads N] [--model ID]
 """
-import argparse, sys
+import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true"); ap.add_argument("--rounds", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=1); ap.add_argument("--model", default=None)
-    a = ap.parse_args()
-    argv = ["--only", "zoo_enumeration", "--threads", str(a.threads), "--no_write"] + (["--quick"] if a.quick else []) \
-           + (["--rounds", str(a.rounds)] if a.rounds else []) + (["--model", a.model] if a.model else [])
-    sys.exit(1 if any(r.get("error") for r in run.main(argv)["rows"]) else 0)
+    sys.exit(run.wrapper_main("zoo_enumeration", __doc__))
