@@ -10,7 +10,9 @@ def test_probe_dashboard_slider_changes_confusion_matrix(browser, monkeypatch, t
         title = lambda: page.inner_text(".probe-layer")
         before = title()
         cm_before = page.eval_on_selector_all(".js-plotly-plot .gtitle", "els => els.map(e => e.textContent)")
-        assert any("confusion matrix, layer" in t for t in cm_before), cm_before
+        assert any("confusion matrix, layer" in t for t in cm_before) and any("probe accuracy per layer" in t for t in cm_before), cm_before
+        widths = page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => e.getBoundingClientRect().width)")
+        assert all(w > 300 for w in widths), widths   # both figures side by side, neither squeezed to nothing
         page.screenshot(path=str(ARTIFACTS/"probe_dashboard_before.png"))
         start = int(re.search(r"Layer (\d+)", before).group(1))
         handle = page.locator(".widget-slider .noUi-handle").first

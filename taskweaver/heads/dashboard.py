@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import ipywidgets as W
 import plotly.graph_objects as go
+import plotly.io as pio
+from IPython.display import display, clear_output
 from .probes import ProbeResults
 
 # %% auto #0
@@ -39,13 +41,13 @@ class ProbeDashboard:
         ls = self.res.curve()[0]
         self.slider = W.IntSlider(value=self.layer, min=min(ls), max=max(ls), description="layer", continuous_update=False)
         self.curve_fig = self.cm_fig = None   # built with their full first state below
-        self.wrong_html = W.HTML()
+        self.cm_out, self.wrong_html = W.Output(layout=W.Layout(width="580px")), W.HTML()
         self.task_dd.observe(lambda c: self.select_task(c["new"]), "value")
         self.metric_dd.observe(lambda c: self.select_metric(c["new"]), "value")
         self.slider.observe(lambda c: self.select_layer(c["new"]), "value")
         self._redraw_curve(); self._redraw_layer()
         self.widget = W.VBox([W.HBox([self.task_dd, self.metric_dd, self.slider]),
-                              W.HBox([self.curve_fig, self.cm_fig]), self.wrong_html])
+                              W.HBox([self.curve_fig, self.cm_out]), self.wrong_html])
 
     @property
     def res(self) -> ProbeResults: return self.results[self.task]
@@ -88,8 +90,11 @@ class ProbeDashboard:
 
     def wrong_examples(self) -> list: return self.res.wrong_examples(self.layer, self.n_wrong)
 
-    # A FigureWidget shows the state it had when its view was created; changes made before that, while it sits
-    # unrendered in a container, can be lost. So each figure is built with its complete first state, then updated in place.
+    # The curve is a FigureWidget (its points are clickable): it shows the state it had when its view was created, and
+    # changes made before that, while it sits unrendered in a container, can be lost, so it is built with its complete
+    # first state, then updated in place. The confusion matrix needs no events, so it is a plain figure redrawn in an
+    # `Output` widget: a FigureWidget is an anywidget, whose page side gives up when its model takes over 2 s to start
+    # ("[anywidget] Failed to initialize model", seen on a busy machine), and then never shows an update.
     def _marker(self) -> tuple:
         "`(x, y)` of the selected layer's point on the test curve."
         ls, vs = self.res.curve(self.metric, "test")
@@ -102,7 +107,7 @@ class ProbeDashboard:
         traces.append(go.Scatter(x=mx, y=my, mode="markers", name="selected layer", marker=dict(size=14, color="crimson", symbol="circle-open", line=dict(width=3))))
         layout = dict(title=dict(text=f"{self.task}: probe {self.metric} per layer"), yaxis=dict(title=dict(text=self.metric)))
         if self.curve_fig is None:
-            self.curve_fig = go.FigureWidget(data=traces, layout=dict(layout, height=340, margin=dict(l=50, r=20, t=40, b=40),
+            self.curve_fig = go.FigureWidget(data=traces, layout=dict(layout, height=340, width=640, margin=dict(l=50, r=20, t=40, b=40),
                                                                       xaxis=dict(title=dict(text="layer (0 = embeddings)"))))
             self.curve_fig.data[0].on_click(self.on_curve_click)
             return
@@ -114,17 +119,13 @@ class ProbeDashboard:
         cm, names = self.res.confusion(self.layer), self.res.label_names
         if len(names) > 20:   # next-token probes: show the 20 most frequent gold classes
             keep = np.argsort(-cm.sum(1))[:20]; cm, names = cm[np.ix_(keep, keep)], [names[i] for i in keep]
-        title = dict(text=f"confusion matrix, layer {self.layer}")
-        if self.cm_fig is None:
-            self.cm_fig = go.FigureWidget(
-                data=[go.Heatmap(z=cm.tolist(), text=cm.tolist(), x=names, y=names, colorscale="Blues", texttemplate="%{text}", showscale=False)],
-                layout=dict(title=title, height=340, margin=dict(l=90, r=20, t=40, b=60), xaxis=dict(title=dict(text="predicted")),
-                            yaxis=dict(title=dict(text="gold"), autorange="reversed")))
-        else:
-            with self.cm_fig.batch_update():
-                hm = self.cm_fig.data[0]
-                hm.z, hm.text, hm.x, hm.y = cm.tolist(), cm.tolist(), names, names
-                self.cm_fig.layout.title = title
+        self.cm_fig = go.Figure(
+            data=[go.Heatmap(z=cm.tolist(), text=cm.tolist(), x=names, y=names, colorscale="Blues", texttemplate="%{text}", showscale=False)],
+            layout=dict(title=dict(text=f"confusion matrix, layer {self.layer}"), height=340, width=560, margin=dict(l=90, r=20, t=40, b=60),
+                        xaxis=dict(title=dict(text="predicted")), yaxis=dict(title=dict(text="gold"), autorange="reversed")))
+        with self.cm_out:   # a plain figure redrawn in an Output widget (see below)
+            clear_output(wait=True)
+            display(pio.renderers["plotly_mimetype"].to_mimebundle(self.cm_fig.to_dict()), raw=True)
         if self.curve_fig is not None and len(self.curve_fig.data) == 3:
             self.curve_fig.data[2].x, self.curve_fig.data[2].y = self._marker()
         rows = "".join(f"<tr><td>{html.escape(e['gold'])}</td><td>{html.escape(e['predicted'])}</td><td>{html.escape(e['text'][:200])}</td></tr>"
@@ -133,6 +134,4 @@ class ProbeDashboard:
         self.wrong_html.value = (f"<b class='probe-layer'>Layer {self.layer}</b>: test accuracy {acc:.3f}. "
                                  f"Examples it gets wrong:<table><tr><th>gold</th><th>predicted</th><th>text</th></tr>{rows}</table>")
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def _ipython_display_(self): display(self.widget)
