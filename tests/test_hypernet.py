@@ -11,12 +11,13 @@ def test_hypernet_experiment_tiny(tmp_path):
     out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
                         parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, instances_per_task=20, val_size=8, n_eval=16,
-                                        n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024),
+                                        n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024,
+                                        recon=True, library_steps=1, recon_steps=2),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
     for split in ("held-out tasks", "held-out families"):
         for cond in ("definition in prompt", "no definition"):
-            for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions"):
+            for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions", "TaskWeaver, recon", "TaskWeaver, recon → SFT"):
                 r, n_gen = m[split][cond][k], 4 if cond == "definition in prompt" and "swapped" not in k else 2   # controls: control_generate
                 assert r["nll"] > 0 and 0 <= r["rougeL"] <= 1 and r["n_generated"] == n_gen and r["per_task"], (split, cond, k)
     assert len(m["held-out families"]["definition in prompt"]["TaskWeaver"]["per_task"]) >= 5     # winogrande and cosmosqa tasks
@@ -27,8 +28,13 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert 0 < m["train"]["taskweaver"]["train_examples"] <= 2 * 44    # 61 tasks minus 8 held out and 9 of held-out families, 2 each
     assert max(s.get("phrasings", 0) for s in rep["tasks"].values()) >= 2   # TaskWeaver read several phrasings of a task
     preds = [json.loads(l) for l in (out/"predictions.jsonl").read_text().splitlines()]
-    assert len(preds) == 2 * (3 * 4 + 5 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
+    assert len(preds) == 2 * (5 * 4 + 7 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
     assert (out/"held_out_tasks.png").exists()
+    # recon=True: one library LoRA per training task (none for a test task), and the reconstruction-trained TaskWeaver starts the recon → SFT run
+    lib = {d.name for d in (out/"library").iterdir() if (d/"zoo.json").exists()}
+    assert len(lib) == len({t for t, s in rep["tasks"].items() if s["split"] == "train"}) and not lib & test_tasks
+    assert json.loads((out/"recon_sft/hypernet_train_config.json").read_text())["init_from"] == str(out/"recon/final")
+    assert 0 < m["train"]["recon"]["best_val_nll"] < 10 and any("recon-SFT" in k for k in m["headline"])
 
 def test_cli_train_eval_adapter(tmp_path):
     from taskweaver.testutils import save_tiny
