@@ -14,8 +14,8 @@ from tqdm.auto import tqdm
 from .utils import atomic_write_text, read_config_file, load_yaml, check_type, UserError
 
 # %% auto #0
-__all__ = ['CONFIG_KEYS', 'PRESETS', 'default_notebooks', 'merge_config', 'load_batch_config', 'parse_value', 'RunSpec',
-           'declared_parameters', 'plan_runs', 'make_test_notebook', 'headline_metrics', 'run_notebook',
+__all__ = ['CONFIG_KEYS', 'PRESETS', 'default_notebooks', 'resolve_notebook', 'merge_config', 'load_batch_config', 'parse_value',
+           'RunSpec', 'declared_parameters', 'plan_runs', 'make_test_notebook', 'headline_metrics', 'run_notebook',
            'run_notebook_in_worker']
 
 # %% ../nbs/07_batch.ipynb #5b53d672
@@ -27,6 +27,16 @@ def default_notebooks(root: str | Path | None = None) -> list[Path]:
     d = root/"nbs"/"experiments"
     if not d.is_dir(): raise FileNotFoundError(f"no experiment notebooks: {d} does not exist (pass notebook paths, or run from the repository)")
     return sorted(p for p in d.glob("*.ipynb") if not p.name.startswith("."))
+
+def resolve_notebook(name: str | Path) -> Path:
+    "A notebook path as given, or an experiment notebook by name (`10_hypernet` or `10_hypernet.ipynb` = `nbs/experiments/10_hypernet.ipynb`)."
+    p = Path(name)
+    if p.exists() or len(p.parts) > 1: return p
+    try: found = {q.stem: q for q in default_notebooks()}
+    except FileNotFoundError: return p
+    stem = p.name.removesuffix(".ipynb")
+    if stem in found: return found[stem]
+    raise FileNotFoundError(f"notebook {name} does not exist; the experiment notebooks are: {', '.join(found)}")
 
 def _repo_root() -> Path:
     for p in [Path.cwd(), *Path.cwd().parents]:
@@ -167,7 +177,7 @@ def _expand(v, **kw):
 def plan_runs(notebooks: list, cfg: dict, output: str | Path, cores: int | None = None) -> list[RunSpec]:
     "Resolve a batch config against the notebooks' declared parameters: one `RunSpec` per notebook, collectors last."
     output = Path(output).absolute()
-    notebooks = [Path(n) for n in notebooks]
+    notebooks = [resolve_notebook(n) for n in notebooks]
     stems = [n.stem for n in notebooks]
     if len(set(stems)) != len(stems): raise ValueError(f"two notebooks share a name: {stems}")
     declared = {n.stem: declared_parameters(n) for n in notebooks}

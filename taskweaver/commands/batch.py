@@ -15,7 +15,7 @@ __all__ = []
 # %% ../../nbs/commands/batch.ipynb #82091092
 @subcommand("batch", "Run experiment notebooks with papermill: presets, YAML configs, parallel processes or Ray, summary + HTML index.")
 def _batch_args(p):
-    p.add_argument("notebooks", nargs="*", help="notebooks to run (default: every notebook in nbs/experiments)")
+    p.add_argument("notebooks", nargs="*", help="notebooks to run: paths, or names of experiment notebooks (10_hypernet); default: every notebook in nbs/experiments")
     p.add_argument("--preset", default=None, help="quick (the README's main job) or full (each notebook's default scale)")
     p.add_argument("-f", "--config", action="append", default=[], metavar="YAML", help="batch config file; repeat to merge in order")
     p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
