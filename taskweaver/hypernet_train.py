@@ -446,7 +446,8 @@ def seed_summary(runs: list, # run folders of the hypernet experiment (or their 
     if len(set(seeds)) != len(seeds): raise UserError(f"the runs repeat a seed ({seeds}): give one run per seed")
     out = dict(seeds=seeds, n=len(ms), splits={})
     for split, conds in ms[0].items():
-        if not isinstance(conds, dict) or not all(isinstance(v, dict) and "nll" in next(iter(v.values()), {}) for v in conds.values()): continue
+        if not isinstance(conds, dict) or not all(isinstance(v, dict) and all(isinstance(x, dict) and "nll" in x for x in v.values()) for v in conds.values()):
+            continue   # not a split: "train" (per-method training figures), "headline", "seed"
         for cond, systems in conds.items():
             cell = out["splits"].setdefault(split, {}).setdefault(cond, {"means": {}, "differences": {}})
             for s in systems:

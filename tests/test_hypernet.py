@@ -9,10 +9,15 @@ def test_hypernet_experiment_tiny(tmp_path):
     from taskweaver.testutils import save_tiny
     base = save_tiny("llama", tmp_path/"tiny-llama")
     out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
+    systems = ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions", "TaskWeaver, recon", "TaskWeaver, recon → SFT")
+    other = tmp_path/"seed1"; other.mkdir()   # another seed's run, as the notebook writes its metrics.json
+    (other/"metrics.json").write_text(json.dumps({"seed": 1, "train": {"lora": {"minutes": 1.0}}, "headline": {"tasks LoRA nll": 2.0}, **{
+        split: {cond: {k: dict(nll=2.0, nll_task_mean=2.0, rougeL=0.2, exact_match=0.1) for k in systems} for cond in ("definition in prompt", "no definition")}
+        for split in ("held-out tasks", "held-out families")}}))
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
                         parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, instances_per_task=20, val_size=8, n_eval=16,
                                         n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024,
-                                        recon=True, library_steps=1, recon_steps=2),
+                                        recon=True, library_steps=1, recon_steps=2, seed_runs=[str(other)]),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
     for split in ("held-out tasks", "held-out families"):
@@ -35,6 +40,8 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert len(lib) == len({t for t, s in rep["tasks"].items() if s["split"] == "train"}) and not lib & test_tasks
     assert json.loads((out/"recon_sft/hypernet_train_config.json").read_text())["init_from"] == str(out/"recon/final")
     assert 0 < m["train"]["recon"]["best_val_nll"] < 10 and any("recon-SFT" in k for k in m["headline"])
+    summ = json.loads((out/"seed_summary.json").read_text())   # seed_runs: this run and the other seed, paired
+    assert summ["seeds"] == [0, 1] and summ["splits"]["held-out families"]["no definition"]["differences"]["TaskWeaver, recon → SFT vs multi-task LoRA"]["nll"]["n"] == 2
 
 def test_cli_train_eval_adapter(tmp_path):
     from taskweaver.testutils import save_tiny
