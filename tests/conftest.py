@@ -6,7 +6,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO/"test-artifacts"   # screenshots and executed notebooks, kept for inspection
 
-if os.environ.get("PYTEST_XDIST_WORKER"):   # `pytest -n 2` (pytest-xdist; CI runs one worker): one core per worker, for it and what it starts
+if os.environ.get("PYTEST_XDIST_WORKER"):   # `pytest -n 2` (pytest-xdist; CI and the README run two): one core per worker, for it and what it starts
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch; torch.set_num_threads(1)
 
