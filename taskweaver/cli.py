@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #9c0362f2
 from __future__ import annotations
-import argparse, json, os, platform, sys, time, typing
+import argparse, functools, json, os, platform, sys, time, typing
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -155,15 +155,20 @@ def _scalar(t):
     if origin is dict: return json.loads
     return str
 
+@functools.lru_cache(maxsize=None)
+def _field_docs(c) -> dict:
+    "The comments on the fields (or parameters) of `c`, by fastcore's `docments`, read once per class: it parses the source, most of what building the parser costs."
+    from fastcore.docments import docments
+    return {k: v for k, v in docments(c).items() if v}
+
 def _leaves(obj, prefix=""):
     "`(dotted name, annotation, default, help)` of every setting of a config dataclass (sections flattened) or a function's parameters."
     import dataclasses, inspect
-    from fastcore.docments import docments
     inst = obj if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else None   # a section's default value: its defaults are the capability's
     obj = type(inst) if inst is not None else obj
     hints, docs = typing.get_type_hints(obj), {}
     for c in reversed(getattr(obj, "__mro__", [obj])):   # a field's comment where it was declared (a section may extend the engine's)
-        if c is obj or dataclasses.is_dataclass(c): docs.update({k: v for k, v in docments(c).items() if v})
+        if c is obj or dataclasses.is_dataclass(c): docs.update(_field_docs(c))
     if not dataclasses.is_dataclass(obj):   # a function: its parameters, as nbdev's call_parse reads them
         for n, prm in inspect.signature(obj).parameters.items():
             if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD): continue
