@@ -6,7 +6,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO/"test-artifacts"   # screenshots and executed notebooks, kept for inspection
 
-if os.environ.get("PYTEST_XDIST_WORKER"):   # `pytest -n 2` (pytest-xdist; CI runs one worker): one core per worker, for it and what it starts
+if os.environ.get("PYTEST_XDIST_WORKER"):   # `pytest -n 2` (pytest-xdist; CI and the README run two): one core per worker, for it and what it starts
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch; torch.set_num_threads(1)
 
@@ -47,6 +47,26 @@ def block_external(page):
 def run(cmd, **kw):
     "Run a command in the repository and return the completed process (output captured)."
     return subprocess.run(cmd, cwd=kw.pop("cwd", REPO), capture_output=True, text=True, **kw)
+
+def cli_main(argv) -> subprocess.CompletedProcess:
+    """`taskweaver argv` in this process (`taskweaver.cli.main`, as the console script calls it), for tests of what a command
+    says and returns where starting a process (seconds of torch/transformers imports) is not the point: the exit status,
+    stdout and stderr, with warnings added as the lines a fresh process prints (Python's default filters) and an uncaught
+    exception as its traceback and status 1. The console script itself is run by at least one test per command family."""
+    import contextlib, io, traceback, warnings
+    from taskweaver.cli import main
+    argv = [str(a) for a in argv]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings(record=True) as ws:
+        warnings.resetwarnings(); warnings.simplefilter("default")
+        for cat in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning): warnings.filterwarnings("ignore", category=cat)
+        try: rc = main(argv)
+        except SystemExit as e:
+            if isinstance(e.code, str): print(e.code, file=sys.stderr)
+            rc = e.code if isinstance(e.code, int) else int(e.code is not None)
+        except Exception: traceback.print_exc(); rc = 1
+    stderr = err.getvalue() + "".join(f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n" for w in ws)
+    return subprocess.CompletedProcess(["taskweaver", *argv], int(rc or 0), out.getvalue(), stderr)
 
 from contextlib import contextmanager
 

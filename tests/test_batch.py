@@ -2,7 +2,7 @@
 record it, the analysis notebook collects the rest, the index's links resolve in headless Chromium; Ray when installed."""
 import json, os, shutil, sys
 import pytest
-from conftest import REPO, ARTIFACTS, run, http_server, block_external
+from conftest import REPO, ARTIFACTS, run, cli_main, http_server, block_external
 from taskweaver.batch import make_test_notebook
 
 @pytest.fixture(scope="module")
@@ -34,12 +34,12 @@ def test_cli_reports_the_failure_and_runs_the_rest(batch_dir):
 def test_resume_skips_what_succeeded(batch_dir):
     out, _ = batch_dir
     nbs = json.loads((out/"summary.json").read_text())["runs"]
-    r = run(["taskweaver", "batch", *[x["notebook"] for x in nbs], "-p", "train_a.steps", "5",
-             "-p", "steps", "3", "--output", str(out), "--resume"], cwd=out.parent.parent)
+    r = cli_main(["batch", *[x["notebook"] for x in nbs], "-p", "train_a.steps", "5",   # in this process: the fixture ran the console script
+                  "-p", "steps", "3", "--output", str(out), "--resume"])
     assert r.returncode == 1
     lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.split() and l.split()[0] in ("train_a", "train_b", "90_analysis")}
     assert "(resumed)" in lines["train_a"] and "(resumed)" not in lines["train_b"] and "(resumed)" not in lines["90_analysis"]
-    r = run(["taskweaver", "batch", nbs[0]["notebook"], "--output", str(out)], cwd=out.parent.parent)
+    r = cli_main(["batch", nbs[0]["notebook"], "--output", str(out)])     # in this process: only the refusal is checked
     assert r.returncode == 2 and "--resume" in r.stderr                    # never overwrites a batch silently
 
 def test_index_in_browser_links_resolve_and_failure_is_marked(batch_dir, browser):
@@ -115,7 +115,7 @@ def test_kill9_takes_workers_and_kernels_along_and_locks(tmp_path):
             kernels = [k for k in kids if "ipykernel" in " ".join(k.cmdline())]
         assert len(kernels) == 2, [k.cmdline() for k in kids]
         tree = [k.pid for k in kids]
-        r = run(["taskweaver", "batch", str(nbs[0]), "--output", str(out), "--resume"], cwd=tmp_path)   # the folder is in use
+        r = cli_main(["batch", str(nbs[0]), "--output", str(out), "--resume"])   # the folder is in use (asked from this process)
         assert r.returncode == 2 and f"is in use by pid {p.pid}" in r.stderr, r.stderr[-2000:]
         os.kill(p.pid, signal.SIGKILL); p.wait(timeout=30)
         deadline = time.time() + 30
@@ -127,7 +127,7 @@ def test_kill9_takes_workers_and_kernels_along_and_locks(tmp_path):
     assert alive == [], f"left running after kill -9: {alive}"
     # the dead batch's lock is taken over; a fast notebook resumes and its row stays as this batch wrote it
     fast = make_test_notebook(tmp_path/"nbs/slow_a.ipynb", body="pass")
-    r = run(["taskweaver", "batch", str(fast), "--output", str(out), "--resume"], cwd=tmp_path)
+    r = cli_main(["batch", str(fast), "--output", str(out), "--resume"])   # from this process: the killed one is gone
     assert r.returncode == 0, r.stdout + r.stderr
     s = json.loads((out/"summary.json").read_text())
     assert {x["stem"]: x["status"] for x in s["runs"]}["slow_a"] == "ok"

@@ -1,6 +1,6 @@
 """The `taskweaver` console script."""
 import json
-from conftest import run
+from conftest import run, cli_main
 
 def test_help_lists_subcommands():
     r = run(["taskweaver", "--help"])
@@ -29,5 +29,5 @@ def test_info_loads_both_default_models_offline():
     assert d["data"]["gsm8k"]["rows"] > 0 and d["data"]["natural_instructions"]["tasks"] == 48
 
 def test_unknown_subcommand_fails_with_choices():
-    r = run(["taskweaver", "frobnicate"])
+    r = cli_main(["frobnicate"])   # in this process: the console script is run by test_help_lists_subcommands
     assert r.returncode == 2 and "invalid choice" in r.stderr and "info" in r.stderr

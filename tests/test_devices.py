@@ -6,6 +6,7 @@ import pytest, torch
 import huggingface_hub.constants as hfc
 from taskweaver.testutils import save_tiny, cache_as_hub
 from taskweaver.utils import UserError
+from conftest import cli_main
 
 pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the behaviour of a machine without a GPU")
 
@@ -70,7 +71,16 @@ def test_absent_gpu_is_one_line_everywhere(saved):
     "heads probe --dataset sst2 --output_dir {d}/r4 --accelerator gpu",
 ])
 def test_cli_absent_gpu(saved, cmd):
+    "In this process (`cli_main`): a subprocess per case cost ~27 s of imports; the console script is run by the case below."
     d, _ = saved
-    p = subprocess.run(["taskweaver", *cmd.format(d=d).split()], capture_output=True, text=True, timeout=300)
+    p = cli_main(cmd.format(d=d).split())
+    err = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(err) == 1 and "sees no CUDA GPU on this machine" in err[0], p.stderr[-2000:]
+
+def test_cli_absent_gpu_console_script(saved):
+    "The same through the `taskweaver` console script in its own process: its whole stderr is the one line."
+    d, _ = saved
+    p = subprocess.run(["taskweaver", *f"hypernet train --use_default_dataset --output_dir {d}/r5 --device.accelerator gpu".split()],
+                       capture_output=True, text=True, timeout=300)
     err = p.stderr.strip().splitlines()
     assert p.returncode == 2 and len(err) == 1 and "sees no CUDA GPU on this machine" in err[0], p.stderr[-2000:]

@@ -1,6 +1,6 @@
 """`taskweaver heads probe` end to end on a tiny model folder."""
 import json
-from conftest import run
+from conftest import run, cli_main
 
 def test_heads_probe_cli_writes_table(tmp_path):
     from taskweaver.testutils import save_tiny
@@ -14,5 +14,5 @@ def test_heads_probe_cli_writes_table(tmp_path):
     assert rows[0] == "task,layer,metric,split,value" and len(rows) == 1 + 3 * 2 * 2
 
 def test_heads_probe_cli_rejects_unknown_task(tmp_path):
-    r = run(["taskweaver", "heads", "probe", "--task", "imagenet", "--output_dir", str(tmp_path)])
+    r = cli_main(["heads", "probe", "--task", "imagenet", "--output_dir", str(tmp_path)])   # in this process: the test above runs the console script
     assert r.returncode == 2 and "--task='imagenet': unknown dataset; registered are" in r.stderr and "sst2" in r.stderr

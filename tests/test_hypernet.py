@@ -2,7 +2,7 @@
 import shutil
 import json, subprocess, sys
 import papermill as pm
-from conftest import REPO, ARTIFACTS, run
+from conftest import REPO, ARTIFACTS, run, cli_main
 
 def test_hypernet_experiment_tiny(tmp_path):
     "The held-out-task experiment on a tiny Llama (the real run uses SmolLM2; see the README)."
@@ -44,6 +44,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert summ["seeds"] == [0, 1] and summ["splits"]["held-out families"]["no definition"]["differences"]["TaskWeaver, recon → SFT vs multi-task LoRA"]["nll"]["n"] == 2
 
 def test_cli_train_eval_adapter(tmp_path):
+    "Training through the console script (its own process); the later steps in this process (`cli_main`), which spares their imports."
     from taskweaver.testutils import save_tiny
     base = save_tiny("gpt2", tmp_path/"tiny-gpt2")
     cfg = tmp_path/"data.json"
@@ -55,10 +56,10 @@ def test_cli_train_eval_adapter(tmp_path):
     assert (tmp_path/"tw/final/model.safetensors").exists() and (tmp_path/"tw/final/config.json").exists()
     assert any((tmp_path/"tw/tensorboard_logs").rglob("events.out.tfevents*"))
     # a second run into the same folder without --resume refuses instead of overwriting
-    r2 = run(["taskweaver", "hypernet", "train", "--model_name", str(base), "--dataset_config", str(cfg), "--max_steps", "2",
+    r2 = cli_main(["hypernet", "train", "--model_name", str(base), "--dataset_config", str(cfg), "--max_steps", "2",
               "--output_dir", str(tmp_path/"tw"), "--accelerator", "cpu"])
     assert r2.returncode != 0 and "--resume" in r2.stderr
-    r3 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--dataset_config", str(cfg), "--n_eval", "8",
+    r3 = cli_main(["hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--dataset_config", str(cfg), "--n_eval", "8",
               "--n_generate", "2", "--max_new_tokens", "2", "--max_length", "256", "--output", str(tmp_path/"eval.json")])
     assert r3.returncode == 0, r3.stderr[-3000:]
     ev = json.loads((tmp_path/"eval.json").read_text())
@@ -67,21 +68,21 @@ def test_cli_train_eval_adapter(tmp_path):
     tasks = tmp_path/"tasks"; tasks.mkdir()
     for n in ("task142_odd-man-out_classification_no_category", "task307_jeopardy_answer_generation_final"):   # short definitions
         (tasks/f"{n}.json").write_text((REPO/f"data/super_natural_instructions/contributor_drafts/{n}.json").read_text())
-    r5 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tasks), "--max_instances", "3",
+    r5 = cli_main(["hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tasks), "--max_instances", "3",
               "--n_generate", "4", "--max_new_tokens", "2", "--max_length", "256", "--control", "--output", str(tmp_path/"tasks.json")])
     assert r5.returncode == 0, r5.stderr[-3000:]
     ev = json.loads((tmp_path/"tasks.json").read_text())
     assert ev["n_examples"] == 6 and len(ev["system"]["per_task"]) == 2 and len(ev["system"]["predictions"]) == 4
     assert {"system", "swapped_descriptions", "base"} <= set(ev["no_definition"]) and "exact_match_norm" in ev["system"]
-    r6 = run(["taskweaver", "hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tmp_path/"nope")])
+    r6 = cli_main(["hypernet", "eval", "--model", str(tmp_path/"tw/final"), "--tasks", str(tmp_path/"nope")])
     assert r6.returncode != 0 and "does not exist" in r6.stderr and "Traceback" not in r6.stderr
-    r4 = run(["taskweaver", "hypernet", "adapter", "--model", str(tmp_path/"tw/final"), "--text", "Answer the question.",
+    r4 = cli_main(["hypernet", "adapter", "--model", str(tmp_path/"tw/final"), "--text", "Answer the question.",
               "--out", str(tmp_path/"adapter")])
     assert r4.returncode == 0, r4.stderr[-3000:]
     assert json.loads((tmp_path/"adapter/adapter_config.json").read_text())["peft_type"] == "LORA"
 
 def test_cli_bad_input(tmp_path):
-    r = run(["taskweaver", "hypernet", "train", "--dataset_config", str(tmp_path/"missing.json")])
+    r = cli_main(["hypernet", "train", "--dataset_config", str(tmp_path/"missing.json")])
     assert r.returncode != 0 and "missing.json' does not exist" in r.stderr
-    r = run(["taskweaver", "hypernet", "train", "--use_default_dataset", "--lora_rank", "0"])
+    r = cli_main(["hypernet", "train", "--use_default_dataset", "--lora_rank", "0"])
     assert r.returncode != 0 and "lora_rank must be a positive integer" in r.stderr

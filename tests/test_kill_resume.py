@@ -1,11 +1,13 @@
 """kill -9 in the middle of a run, then `--resume`: every trainer (hypernet, heads, paramgen zoo and generator, GHN) and the
 WANN search end exactly where an uninterrupted run ends, bit for bit. Tiny settings; TASKWEAVER_STEP_DELAY slows the
-steps down so the kill lands between two checkpoints."""
+steps down so the kill lands between two checkpoints. The uninterrupted reference run of a command goes in this process
+(no start-up of its own); the run that is killed and the resumed run are processes of their own, as a user's are."""
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 from taskweaver.utils import load_state
+from conftest import cli_main
 
 def _spawn(argv, delay=0.0, cwd=None):
     env = dict(os.environ, TASKWEAVER_STEP_DELAY=str(delay))
@@ -36,10 +38,14 @@ def _same_tensors(a, b):
     assert not bad, f"differ after resume: {bad[:5]}"
 
 def _straight_killed_resumed(cmd, out_a, out_b, ready, delay=0.3, resume_flag="--resume"):
-    _finish(_spawn(cmd(out_a)))
+    """The uninterrupted run in this process (`cli_main`: the same command without a process start-up), the run that is
+    killed and the resumed run each in a process of their own, as a user runs them."""
+    assert cmd(out_a)[0] == "taskweaver"
+    r = cli_main(cmd(out_a)[1:])
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     p = _spawn(cmd(out_b), delay)
     _kill_when(p, lambda: ready(out_b))
-    r = subprocess.run(cmd(out_b), capture_output=True, text=True)   # without --resume: refused, the killed run is kept
+    r = cli_main(cmd(out_b)[1:])   # without --resume: refused, the killed run is kept
     assert r.returncode == 2 and "--resume" in r.stderr, r.stderr[-2000:]
     out = _finish(_spawn(cmd(out_b) + [resume_flag]))
     assert "resumed from" in out, out[-2000:]   # it continued from the checkpoint, it did not start again
