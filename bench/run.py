@@ -278,8 +278,8 @@ def train_step(ctx: Ctx) -> Row:
     # TaskWeaver with each task embedder: `base` (the default: a frozen LM pass over the prompt), and `encoder` (the
     # sentence encoder over the task description, as the experiments run it), timed with every description new to
     # the text cache (each step encodes) and with the descriptions seen before (the cache answers)
-    for name, method, embedder in (("taskweaver", "taskweaver", "base"), ("taskweaver_encoder_new_text", "taskweaver", "encoder"),
-                                   ("taskweaver_encoder_cached", "taskweaver", "encoder"), ("peft_lora", "lora", "base")):
+    for name, method, embedder, new_text in (("taskweaver", "taskweaver", "base", False), ("taskweaver_encoder_new_text", "taskweaver", "encoder", True),
+                                             ("taskweaver_encoder_cached", "taskweaver", "encoder", False), ("peft_lora", "lora", "base", False)):
         base, tok = ctx.lm()
         torch.manual_seed(0)
         cfg = HypernetTrainConfig(method=method, embedder=embedder, use_default_dataset=True)
@@ -287,7 +287,6 @@ def train_step(ctx: Ctx) -> Row:
         if batch is None: batch = sst2_batch(tok, B, L)
         params = [q for q in model.parameters() if q.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.train.learning_rate)
-        new_text = name.endswith("new_text")
         def step(model=model, opt=opt, new_text=new_text):
             if new_text: model._text_cache.clear()
             loss = model(**batch).loss; loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)

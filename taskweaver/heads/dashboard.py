@@ -40,7 +40,7 @@ class ProbeDashboard:
         self.metric_dd = W.Dropdown(options=self.res.metrics(), value=self.metric, description="metric")
         ls = self.res.curve()[0]
         self.slider = W.IntSlider(value=self.layer, min=min(ls), max=max(ls), description="layer", continuous_update=False)
-        self.curve_fig = self.cm_fig = None   # built with their full first state below
+        self.curve_fig = self.cm_fig = None   # the curve: built with its full first state below; the matrix: redrawn each time
         self.cm_out, self.wrong_html = W.Output(layout=W.Layout(width="580px")), W.HTML()
         self.task_dd.observe(lambda c: self.select_task(c["new"]), "value")
         self.metric_dd.observe(lambda c: self.select_metric(c["new"]), "value")
@@ -123,7 +123,7 @@ class ProbeDashboard:
             data=[go.Heatmap(z=cm.tolist(), text=cm.tolist(), x=names, y=names, colorscale="Blues", texttemplate="%{text}", showscale=False)],
             layout=dict(title=dict(text=f"confusion matrix, layer {self.layer}"), height=340, width=560, margin=dict(l=90, r=20, t=40, b=60),
                         xaxis=dict(title=dict(text="predicted")), yaxis=dict(title=dict(text="gold"), autorange="reversed")))
-        with self.cm_out:   # a plain figure redrawn in an Output widget (see below)
+        with self.cm_out:   # a plain figure redrawn in an Output widget (see the note above `_marker`)
             clear_output(wait=True)
             display(pio.renderers["plotly_mimetype"].to_mimebundle(self.cm_fig.to_dict()), raw=True)
         if self.curve_fig is not None and len(self.curve_fig.data) == 3:
