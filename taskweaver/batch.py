@@ -69,7 +69,7 @@ PRESETS: dict = {
         "10_hypernet": dict(steps=6, max_per_task=8, instances_per_task=40, val_size=8, n_eval=8, n_generate=2, control_generate=1, max_new_tokens=6,
                             max_length=256, batch_size=2),
         "20_probes": dict(n_train=160, n_test=96, nt_train=8, nt_test=4, top_k=16, max_length=48),
-        "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, baseline_steps=200),
+        "30_wann_classification": dict(datasets=["ag_news"], num_generations=100, population_size=32, eval_examples=256, baseline_steps=200),
         "40_ghn": dict(seeds=[0, 1], max_steps=10, models_per_step=2, text_batch=4, seq_len=32, d_models=[64], max_layers=2, heldout_per_family=1,
                         finetune_steps=10, record_every=5, reuse_runs=False),
         "50_paramgen": dict(datasets=["arc:ARC-Challenge", "sst2"], zoo_root="{run_dir}/zoo", zoo_checkpoints=3,

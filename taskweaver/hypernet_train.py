@@ -206,10 +206,12 @@ def example_nll(model, ds, collate, batch_size: int = 8) -> tuple:
     for i in range(0, len(ds), batch_size):
         b = collate([ds[j] for j in range(i, min(i + batch_size, len(ds)))])
         b = {k: (v.to(dev) if torch.is_tensor(v) else v) for k, v in b.items()}
-        logits = model(**{k: v for k, v in b.items() if k != "labels"}).logits
-        lp = torch.log_softmax(logits[:, :-1].float(), -1)
         tgt = b["labels"][:, 1:]
-        m = tgt != -100
+        keep = (tgt != -100).any(0).nonzero()[:, 0]   # positions whose next token is scored in some row: only these need logits
+        logits = model(**{k: v for k, v in b.items() if k != "labels"}, logits_to_keep=keep).logits
+        if logits.shape[1] != len(keep): logits = logits[:, :-1][:, keep]   # a model that gives every position's logits
+        tgt = tgt[:, keep]; m = tgt != -100
+        lp = torch.log_softmax(logits.float(), -1)
         nll = -(lp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m)
         sums += nll.sum(1).tolist(); counts += m.sum(1).tolist()
     return sums, counts

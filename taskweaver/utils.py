@@ -377,6 +377,7 @@ def clean_stale_temp(folder: str | Path) -> list:
 
 # %% ../nbs/00b_utils.ipynb #f19bd12f
 _TAGS = ("__tensor__", "__ndarray__", "__tuple__", "__items__")
+_PLAIN = frozenset((bool, int, float, str, type(None)))   # exact types that JSON stores as they are (np.float64, a float subclass, is not one)
 
 def _encode(o, tensors: dict):
     import numpy as np, torch
@@ -387,7 +388,8 @@ def _encode(o, tensors: dict):
         return {"__ndarray__": k, "dtype": o.dtype.str, "shape": list(o.shape)}
     if isinstance(o, np.generic): return o.item()
     if isinstance(o, tuple): return {"__tuple__": [_encode(x, tensors) for x in o]}
-    if isinstance(o, list): return [_encode(x, tensors) for x in o]
+    if isinstance(o, list):   # fast path: a flat list of plain values (a genome's connection masks) is stored as it is
+        return o if all(type(x) in _PLAIN for x in o) else [_encode(x, tensors) for x in o]
     if isinstance(o, dict):
         if all(isinstance(k, str) for k in o) and not any(k in _TAGS for k in o): return {k: _encode(v, tensors) for k, v in o.items()}
         return {"__items__": [[_encode(k, tensors), _encode(v, tensors)] for k, v in o.items()]}

@@ -126,13 +126,13 @@ class EvolutionEngine:
         p = self._state_path()
         if p is None: return None
         a, m = self.algorithm, self.mutation
-        pop = [dict(genome=ind.X[0].to_dict(), F=ind.F, G=ind.G, H=ind.H, CV=ind.CV, data=dict(ind.data),
+        pop = [dict(genome=ind.X[0].to_dict(arrays=True), F=ind.F, G=ind.G, H=ind.H, CV=ind.CV, data=dict(ind.data),
                     evaluated=sorted(ind.evaluated) if ind.evaluated is not None else None) for ind in a.pop]
         state = dict(format="taskweaver-wann-evolution-1", num_outputs=self.num_outputs, task_type=self.task_type, generation=self.generation, n_iter=a.n_iter,
                      population=pop, rng=dict(algorithm=a.random_state.bit_generator.state, engine=self.rng.bit_generator.state,
                                               mutation=m.rng.bit_generator.state, sampling=a.initialization.sampling.rng.bit_generator.state),
                      mutation=dict(rate=m.rate, counts=m.counts), history=self.history, cache=self.cache,
-                     best=self.best_genome.to_dict() if self.best_genome is not None else None,
+                     best=self.best_genome.to_dict(arrays=True) if self.best_genome is not None else None,
                      model_config=asdict(self.model_config), config=asdict(self.config))
         from taskweaver.utils import save_state
         return save_state(p, state)

@@ -83,11 +83,13 @@ class TransformerGenome:
         lines.append(f"total {self.num_connections()} connections")
         return "\n".join(lines)
     def copy(self) -> "TransformerGenome": return copy.deepcopy(self)
-    def to_dict(self) -> dict:
-        "JSON-able form (masks as nested lists)."
+    def to_dict(self, arrays: bool = False, # keep the masks as int8 arrays (for `save_state`, which stores them as tensors)
+               ) -> dict:
+        "JSON-able form (masks as nested lists), or with `arrays=True` the masks as copies of the arrays."
+        m = (lambda x: x.copy()) if arrays else (lambda x: x.tolist())
         return dict(task_type=self.task_type, head_dim=self.head_dim, skips=[list(s) for s in self.skips], fitness=self.fitness,
-                    embedding=self.embedding.tolist(), position=self.position.tolist(), readout=self.readout.tolist(),
-                    layers=[dict({n: getattr(l, n).tolist() for n in ("q", "k", "v", "o", "ffn_in", "ffn_out")},
+                    embedding=m(self.embedding), position=m(self.position), readout=m(self.readout),
+                    layers=[dict({n: m(getattr(l, n)) for n in ("q", "k", "v", "o", "ffn_in", "ffn_out")},
                                  acts=l.acts, attn_residual=l.attn_residual, ffn_residual=l.ffn_residual) for l in self.layers])
     @classmethod
     def from_dict(cls, d: dict) -> "TransformerGenome":
