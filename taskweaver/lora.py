@@ -53,9 +53,11 @@ class DynamicLoraLinear(nn.Module):
             A, B = A.repeat_interleave(x.shape[0] // A.shape[0], 0), B.repeat_interleave(x.shape[0] // A.shape[0], 0)
         h = self.dropout(x)
         squeeze = h.dim() == 2
-        if squeeze: h = h[:, None]
-        delta = (h @ A.transpose(1, 2)) @ B.transpose(1, 2) * self.scaling   # [N,T,d_in]@[N,d_in,r]@[N,r,d_out]: Hu et al. eq. 3
-        return y + (delta[:, 0] if squeeze else delta)
+        if squeeze: h, y = h[:, None], y[:, None]
+        # y + scaling · (h Aᵀ) Bᵀ: [N,T,d_in]@[N,d_in,r]@[N,r,d_out], Hu et al. eq. 3; one fused baddbmm for the second product,
+        # the scaling and the sum (1.6x faster than matmul, multiply, add for one decoded token per row; bench/run.py lora_generate)
+        out = torch.baddbmm(y, torch.bmm(h, A.transpose(1, 2)), B.transpose(1, 2), alpha=self.scaling)
+        return out[:, 0] if squeeze else out
 
     def extra_repr(self): return f"d_in={self.d_in}, d_out={self.d_out}, rank={self.rank}, scaling={self.scaling:g}"
 
