@@ -17,7 +17,7 @@ def _run(out, sleep=0.0):
     return subprocess.Popen([sys.executable, "-c", SCRIPT, str(out), str(sleep)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 def test_sigkill_then_resume_matches_straight_run(tmp_path):
-    a = _run(tmp_path/"a"); assert a.wait(timeout=300) == 0, a.stdout.read().decode()[-2000:]
+    a = _run(tmp_path/"a"); out = a.communicate(timeout=300)[0].decode(); assert a.returncode == 0, out[-2000:]
     b = _run(tmp_path/"b", sleep=0.15)
     last = tmp_path/"b/checkpoints/last.ckpt"
     t = time.time()
@@ -31,7 +31,7 @@ def test_sigkill_then_resume_matches_straight_run(tmp_path):
     killed_at = load_state(last)["step"]
     assert 10 <= killed_at < 40, killed_at
     assert not (tmp_path/"b/final.safetensors").exists()
-    c = _run(tmp_path/"b"); out = c.stdout.read().decode(); assert c.wait(timeout=300) == 0, out[-2000:]
+    c = _run(tmp_path/"b"); out = c.communicate(timeout=300)[0].decode(); assert c.returncode == 0, out[-2000:]
     assert f"resumed from" in out
     wa, wb = load_file(tmp_path/"a/final.safetensors")["w"], load_file(tmp_path/"b/final.safetensors")["w"]
     assert torch.equal(wa, wb), (wa, wb)
