@@ -23,11 +23,11 @@ from .train import TrainConfig, FabricTrainer, check_accelerator
 from .hypernet import TaskWeaver
 
 # %% auto #0
-__all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'HypernetTrainConfig', 'SFTData', 'prepare_data',
+__all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'SEED_FREE', 'HypernetTrainConfig', 'SFTData', 'prepare_data',
            'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
            'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
            'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved',
-           'seed_summary']
+           'check_same_settings', 'seed_summary']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -437,6 +437,21 @@ def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, s
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #5de65a11
 LOWER_IS_BETTER = ("nll", "nll_task_mean")
+SEED_FREE = ("seed", "threads")   # settings that may differ between the runs of one seed summary
+
+def check_same_settings(runs: list):
+    "Raise one line if the runs' `config.json` (written beside `metrics.json`) differ in anything but the seed and thread count."
+    found = []
+    for r in runs:
+        f = (Path(r) if Path(r).is_dir() else Path(r).parent)/"config.json"
+        if f.exists(): found.append((r, json.loads(f.read_text())))
+    for r, c in found[1:]:
+        r0, c0 = found[0]
+        diff = sorted(k for k in set(c0) | set(c) if k not in SEED_FREE and c0.get(k) != c.get(k))
+        if diff:
+            shown = ", ".join(f"{k}={c.get(k)!r} vs {c0.get(k)!r}" for k in diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
+            raise UserError(f"{r} was run with other settings than {r0} ({shown}): a seed summary compares runs that differ only in {' and '.join(SEED_FREE)}")
+
 
 def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
                  pairs: tuple = (("TaskWeaver", "multi-task LoRA"), ("TaskWeaver", "TaskWeaver, swapped definitions")),
@@ -446,6 +461,7 @@ def seed_summary(runs: list, # run folders of the hypernet experiment (or their 
     ms = [json.loads((Path(r)/"metrics.json" if Path(r).is_dir() else Path(r)).read_text()) for r in runs]
     seeds = [m.get("seed") for m in ms]
     if len(set(seeds)) != len(seeds): raise UserError(f"the runs repeat a seed ({seeds}): give one run per seed")
+    check_same_settings(runs)
     out = dict(seeds=seeds, n=len(ms), splits={})
     for split, conds in ms[0].items():
         if not isinstance(conds, dict) or not all(isinstance(v, dict) and all(isinstance(x, dict) and "nll" in x for x in v.values()) for v in conds.values()):
