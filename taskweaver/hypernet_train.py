@@ -445,8 +445,9 @@ def check_same_settings(runs: list):
     for r in runs:
         f = (Path(r) if Path(r).is_dir() else Path(r).parent)/"config.json"
         if f.exists(): found.append((r, json.loads(f.read_text())))
+    if not found: return
+    r0, c0 = found[0]
     for r, c in found[1:]:
-        r0, c0 = found[0]
         diff = sorted(k for k in set(c0) | set(c) if k not in SEED_FREE and c0.get(k) != c.get(k))
         if diff:
             shown = ", ".join(f"{k}={c.get(k)!r} vs {c0.get(k)!r}" for k in diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
