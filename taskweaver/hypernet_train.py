@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .utils import strict_from_dict, atomic_write_json, atomic_write_dir, check_ranges, UserError
+from .utils import strict_from_dict, atomic_write_json, config_diff, atomic_write_dir, check_ranges, UserError
 from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import PROCESSORS, DatasetProcessor, get_processor
@@ -441,17 +441,12 @@ SEED_FREE = ("seed", "threads")   # settings that may differ between the runs of
 
 def check_same_settings(runs: list):
     "Raise one line if the runs' `config.json` (written beside `metrics.json`) differ in anything but the seed and thread count."
-    found = []
-    for r in runs:
-        f = (Path(r) if Path(r).is_dir() else Path(r).parent)/"config.json"
-        if f.exists(): found.append((r, json.loads(f.read_text())))
-    if not found: return
-    r0, c0 = found[0]
+    folders = [Path(r) if Path(r).is_dir() else Path(r).parent for r in runs]
+    found = [(r, json.loads((f/"config.json").read_text())) for r, f in zip(runs, folders) if (f/"config.json").exists()]
     for r, c in found[1:]:
-        diff = sorted(k for k in set(c0) | set(c) if k not in SEED_FREE and c0.get(k) != c.get(k))
-        if diff:
-            shown = ", ".join(f"{k}={c.get(k)!r} vs {c0.get(k)!r}" for k in diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
-            raise UserError(f"{r} was run with other settings than {r0} ({shown}): a seed summary compares runs that differ only in {' and '.join(SEED_FREE)}")
+        if diff := config_diff(found[0][1], c, ignore=SEED_FREE):
+            shown = "; ".join(diff[:3]) + (f"; and {len(diff) - 3} more" if len(diff) > 3 else "")
+            raise UserError(f"{r} was run with other settings than {found[0][0]} ({shown}): a seed summary compares runs that differ only in {' and '.join(SEED_FREE)}")
 
 
 def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
