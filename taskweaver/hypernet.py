@@ -84,6 +84,9 @@ class LoraHyperNetwork(nn.Module):
             nn.init.zeros_(self.head_A[self._k(t)].bias)
             nn.init.zeros_(self.head_B[self._k(t)].weight); nn.init.zeros_(self.head_B[self._k(t)].bias)  # B = 0: starts as the base LM
         self.shared_A = nn.ParameterList([nn.Parameter(torch.zeros(rank, modules[n][2])) for n in self.names]) if shared else None
+        if shared:   # the shared part starts as PEFT starts a LoRA (A kaiming-uniform, B = 0) and every generated offset at zero:
+            for a in self.shared_A: nn.init.kaiming_uniform_(a, a=math.sqrt(5))   # an untrained TaskWeaver is a multi-task LoRA, and
+            for t in self.shapes: nn.init.zeros_(self.head_A[self._k(t)].weight)  # what differs between tasks has to be learned
         self.shared_B = nn.ParameterList([nn.Parameter(torch.zeros(modules[n][3], rank)) for n in self.names]) if shared else None
 
     @staticmethod
