@@ -27,7 +27,7 @@ __all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'SEED_FREE', 
            'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
            'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
            'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved',
-           'check_same_settings', 'seed_summary']
+           'check_same_settings', 'seed_summary', 'seed_tables']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -475,3 +475,24 @@ def seed_summary(runs: list, # run folders of the hypernet experiment (or their 
                     d[k] = paired_interval(vb, va) if k in LOWER_IS_BETTER else paired_interval(va, vb)
                 cell["differences"][f"{a} vs {b}"] = d
     return out
+
+# %% ../nbs/hypernet/12_hypernet_train.ipynb #ba35fc1d
+def seed_tables(summary: dict, # what `seed_summary` returns
+                systems: tuple = ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions"),
+                names: dict | None = None, # display names, e.g. {"TaskWeaver, swapped definitions": "TaskWeaver, another task's definition"}
+               ) -> str:
+    "Markdown of a seed summary: each system's mean over seeds per split (NLL with and without the definition in the prompt, ROUGE-L, exact match), then each pair's paired difference as mean [95% t interval]."
+    names, conds = names or {}, ("definition in prompt", "no definition")
+    f3 = lambda v: "n/a" if v is None else f"{v:.3f}"
+    iv = lambda x: "n/a" if not x else f"{x['mean']:+.3f}" + ("" if x.get("lo") is None else f" [{x['lo']:+.3f}, {x['hi']:+.3f}]")
+    lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | NLL, no definition in prompt |", "|---|---|---|---|---|---|"]
+    for split, cs in summary["splits"].items():
+        d, n = (cs.get(c, {}).get("means", {}) for c in conds)
+        lines += [f"| {split} | {names.get(k, k)} | {f3(d[k].get('nll'))} | {f3(d[k].get('rougeL'))} | {f3(d[k].get('exact_match'))} | "
+                  f"{f3(n.get(k, {}).get('nll'))} |" for k in systems if k in d]
+    lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact |", "|---|---|---|---|---|---|"]
+    for split, cs in summary["splits"].items():
+        for cond, cell in cs.items():
+            lines += [f"| {split} | {cond} | {pair} | {iv(dd.get('nll'))} | {iv(dd.get('rougeL'))} | {iv(dd.get('exact_match'))} |"
+                      for pair, dd in cell["differences"].items()]
+    return "\n".join(lines)
