@@ -60,7 +60,7 @@ class HypernetTrainConfig:
     resume: bool = False                   # continue the run in output_dir (same settings)
     overwrite: bool = False                # replace the run in output_dir
     shared_adapter: bool = False           # TaskWeaver: a learned per-module adapter all tasks share, plus each task's generated offset
-    shared_lr_scale: float = 1.0           # learning rate of the shared adapter, as a multiple of train.learning_rate
+    shared_lr_scale: float = 1.0           # learning rate of the shared adapter, as a multiple of train.learning_rate (10_hypernet: 100 at 1e-5)
     init_from: str | None = None           # TaskWeaver: start from this saved TaskWeaver (e.g. a reconstruction-trained one) instead of a fresh one
     train: TrainConfig = field(default_factory=lambda: TrainConfig(max_steps=None, learning_rate=5e-5))   # the engine's schedule; train.seed also seeds data order, initialisation and held-out tasks
     device: DeviceConfig = field(default_factory=DeviceConfig)   # where it runs: accelerator, devices, num_nodes, strategy, precision
