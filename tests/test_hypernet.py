@@ -9,15 +9,13 @@ def test_hypernet_experiment_tiny(tmp_path):
     from taskweaver.testutils import save_tiny
     base = save_tiny("llama", tmp_path/"tiny-llama")
     out = ARTIFACTS/"hypernet"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)   # a fresh run folder each time
-    systems = ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions", "TaskWeaver, recon", "TaskWeaver, recon → SFT")
-    other = tmp_path/"seed1"; other.mkdir()   # another seed's run, as the notebook writes its metrics.json
-    (other/"metrics.json").write_text(json.dumps({"seed": 1, "train": {"lora": {"minutes": 1.0}}, "headline": {"tasks LoRA nll": 2.0}, **{
-        split: {cond: {k: dict(nll=2.0, nll_task_mean=2.0, rougeL=0.2, exact_match=0.1) for k in systems} for cond in ("definition in prompt", "no definition")}
-        for split in ("held-out tasks", "held-out families")}}))
+    params = dict(model_name=str(base), steps=3, max_per_task=2, instances_per_task=20, val_size=8, n_eval=16, n_generate=4, control_generate=2,
+                  max_new_tokens=3, hidden_dim=16, max_length=1024, recon=True, library_steps=1, recon_steps=2)
+    other = tmp_path/"seed1"; other.mkdir()   # another seed's run: it builds the library that this run reuses (library_dir), and seed_runs pairs the two
+    pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(other/"10_hypernet.ipynb"), parameters=dict(params, output_dir=str(other), seed=1),
+                        cwd=str(REPO), progress_bar=False)
     pm.execute_notebook(str(REPO/"nbs/experiments/10_hypernet.ipynb"), str(out/"10_hypernet.ipynb"),
-                        parameters=dict(model_name=str(base), output_dir=str(out), steps=3, max_per_task=2, instances_per_task=20, val_size=8, n_eval=16,
-                                        n_generate=4, control_generate=2, max_new_tokens=3, hidden_dim=16, max_length=1024,
-                                        recon=True, library_steps=1, recon_steps=2, seed_runs=[str(other)]),
+                        parameters=dict(params, output_dir=str(out), library_dir=str(other/"library"), seed_runs=[str(other)]),
                         cwd=str(REPO), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
     for split in ("held-out tasks", "held-out families"):
@@ -36,8 +34,9 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert len(preds) == 2 * (5 * 4 + 7 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
     assert (out/"held_out_tasks.png").exists()
     # recon=True: one library LoRA per training task (none for a test task), and the reconstruction-trained TaskWeaver starts the recon → SFT run
-    lib = {d.name for d in (out/"library").iterdir() if (d/"zoo.json").exists()}
-    assert len(lib) == len({t for t, s in rep["tasks"].items() if s["split"] == "train"}) and not lib & test_tasks
+    lib = {d.name for d in (other/"library").iterdir() if (d/"zoo.json").exists()}
+    assert lib == {t for t, s in rep["tasks"].items() if s["split"] == "train"} and not lib & test_tasks
+    assert not (out/"library").exists() and json.loads((out/"config.json").read_text())["library_dir"] == str(other/"library")   # reused, not rebuilt
     assert json.loads((out/"recon_sft/hypernet_train_config.json").read_text())["init_from"] == str(out/"recon/final")
     assert 0 < m["train"]["recon"]["best_val_nll"] < 10 and any("recon-SFT" in k for k in m["headline"])
     summ = json.loads((out/"seed_summary.json").read_text())   # seed_runs: this run and the other seed, paired
