@@ -20,7 +20,8 @@ def test_hypernet_experiment_tiny(tmp_path):
     m = json.loads((out/"metrics.json").read_text())
     for split in ("held-out tasks", "held-out families"):
         for cond in ("definition in prompt", "no definition"):
-            for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions", "TaskWeaver, recon", "TaskWeaver, recon → SFT"):
+            for k in ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions", "TaskWeaver, recon", "TaskWeaver, recon → SFT",
+                      "TaskWeaver, recon → SFT, swapped definitions"):
                 r, n_gen = m[split][cond][k], 4 if cond == "definition in prompt" and "swapped" not in k else 2   # controls: control_generate
                 assert r["nll"] > 0 and 0 <= r["rougeL"] <= 1 and r["n_generated"] == n_gen and r["per_task"], (split, cond, k)
     assert len(m["held-out families"]["definition in prompt"]["TaskWeaver"]["per_task"]) >= 5     # winogrande and cosmosqa tasks
@@ -31,7 +32,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert 0 < m["train"]["taskweaver"]["train_examples"] <= 2 * 44    # 61 tasks minus 8 held out and 9 of held-out families, 2 each
     assert max(s.get("phrasings", 0) for s in rep["tasks"].values()) >= 2   # TaskWeaver read several phrasings of a task
     preds = [json.loads(l) for l in (out/"predictions.jsonl").read_text().splitlines()]
-    assert len(preds) == 2 * (5 * 4 + 7 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
+    assert len(preds) == 2 * (5 * 4 + 9 * 2) and {"exact_match", "exact_match_norm", "rougeL", "id", "pred", "gold"} <= set(preds[0])
     assert (out/"held_out_tasks.png").exists()
     # recon=True: one library LoRA per training task (none for a test task), and the reconstruction-trained TaskWeaver starts the recon → SFT run
     lib = {d.name for d in (other/"library").iterdir() if (d/"zoo.json").exists()}
@@ -41,6 +42,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert 0 < m["train"]["recon"]["best_val_nll"] < 10 and any("recon-SFT" in k for k in m["headline"])
     summ = json.loads((out/"seed_summary.json").read_text())   # seed_runs: this run and the other seed, paired
     assert summ["seeds"] == [0, 1] and summ["splits"]["held-out families"]["no definition"]["differences"]["TaskWeaver, recon → SFT vs multi-task LoRA"]["nll"]["n"] == 2
+    assert summ["splits"]["held-out tasks"]["definition in prompt"]["differences"]["TaskWeaver, recon → SFT vs TaskWeaver, recon → SFT, swapped definitions"]["nll"]["n"] == 2
 
 def test_cli_train_eval_adapter(tmp_path):
     "Training through the console script (its own process); the later steps in this process (`cli_main`), which spares their imports."
