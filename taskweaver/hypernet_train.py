@@ -449,15 +449,31 @@ def check_same_settings(runs: list):
             raise UserError(f"{r} was run with other settings than {found[0][0]} ({shown}): a seed summary compares runs that differ only in {' and '.join(SEED_FREE)}")
 
 
+def _predictions(run) -> dict:
+    "(split, condition, system) -> {example id: prediction row}, from the run's `predictions.jsonl` ({} where it saved none)."
+    f = (Path(run) if Path(run).is_dir() else Path(run).parent)/"predictions.jsonl"
+    by = {}
+    for line in (f.read_text().splitlines() if f.exists() else []):
+        p = json.loads(line); by.setdefault((p["split"], p["condition"], p["system"]), {})[p["id"]] = p
+    return by
+
+def _on_common(preds: dict, split: str, cond: str, a: str, b: str, k: str):
+    "`(mean of a, mean of b, n)` of per-example metric `k` over the examples both systems generated; None without such predictions."
+    pa, pb = preds.get((split, cond, a)), preds.get((split, cond, b))
+    if not pa or not pb or k not in next(iter(pa.values())): return None
+    common = sorted(set(pa) & set(pb))
+    return (float(np.mean([pa[i][k] for i in common])), float(np.mean([pb[i][k] for i in common])), len(common)) if common else None
+
 def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
                  pairs: tuple = (("TaskWeaver", "multi-task LoRA"), ("TaskWeaver", "TaskWeaver, swapped definitions")),
                  metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match"),
                 ) -> dict:
-    "Per split and condition: each system's mean over seeds, and each pair's paired difference (positive = the first is better) with a 95% t interval."
+    "Per split and condition: each system's mean over seeds, and each pair's paired difference (positive = the first is better) with a 95% t interval; a pair's generation metrics are compared on the examples both generated."
     ms = [json.loads((Path(r)/"metrics.json" if Path(r).is_dir() else Path(r)).read_text()) for r in runs]
     seeds = [m.get("seed") for m in ms]
     if len(set(seeds)) != len(seeds): raise UserError(f"the runs repeat a seed ({seeds}): give one run per seed")
     check_same_settings(runs)
+    preds = [_predictions(r) for r in runs]
     out = dict(seeds=seeds, n=len(ms), splits={})
     for split, conds in ms[0].items():
         if not isinstance(conds, dict) or not all(isinstance(v, dict) and all(isinstance(x, dict) and "nll" in x for x in v.values()) for v in conds.values()):
@@ -472,7 +488,10 @@ def seed_summary(runs: list, # run folders of the hypernet experiment (or their 
                 for k in metrics:
                     va, vb = [m[split][cond][a].get(k) for m in ms], [m[split][cond][b].get(k) for m in ms]
                     if None in va or None in vb: continue
+                    common = [_on_common(p, split, cond, a, b, k) for p in preds]   # a generation metric, with every run's predictions saved
+                    if all(common): va, vb = [c[0] for c in common], [c[1] for c in common]
                     d[k] = paired_interval(vb, va) if k in LOWER_IS_BETTER else paired_interval(va, vb)
+                    if all(common): d[k]["examples"] = [c[2] for c in common]
                 cell["differences"][f"{a} vs {b}"] = d
     return out
 
