@@ -44,11 +44,14 @@ def _repo_root() -> Path:
     return Path.cwd()
 
 def merge_config(base: dict, new: dict, where: str = "config") -> dict:
-    "Merge a batch config `new` into `base` (dicts merge key by key, other values replace); unknown top-level keys raise."
+    "Merge a batch config `new` into `base` (dicts merge key by key, other values replace; a key under `new`'s `parameters` also replaces `base`'s per-notebook values of it); unknown top-level keys raise."
     bad = [k for k in new if k not in CONFIG_KEYS]
     if bad: raise ValueError(f"{where}: unknown key(s) {bad}; allowed: {list(CONFIG_KEYS)}")
     out = copy.deepcopy(base)
-    for k, v in new.items():
+    if isinstance(new.get("parameters"), dict):   # the later source wins: a preset's per-notebook value yields to -p key (for every notebook)
+        for ps in out.get("per_notebook", {}).values():
+            for key in new["parameters"]: ps.pop(key, None)
+    for k, v in sorted(new.items(), key=lambda kv: kv[0] == "per_notebook"):   # within one source, per_notebook (more specific) last
         if k == "per_notebook":
             if not isinstance(v, dict): raise ValueError(f"{where}: per_notebook must map notebook names to parameter dicts, got {v!r}")
             pn = out.setdefault("per_notebook", {})
