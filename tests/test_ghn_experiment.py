@@ -1,4 +1,4 @@
-"""The GHN experiment notebook, run through papermill with tiny parameters and two seeds (the default scale, three seeds, ran in ~10 min)."""
+"""The GHN experiment notebook, run through papermill with tiny parameters and two seeds (the default scale, five seeds, ran in ~8 min)."""
 import shutil
 import json
 import papermill as pm
