@@ -92,12 +92,14 @@ def load_batch_config(files: list | None = None, # YAML files, merged in order
         cfg = merge_config(cfg, PRESETS[preset], f"preset {preset}")
     for f in files or []:
         cfg = merge_config(cfg, read_config_file(f), str(f))
+    cli: dict = dict(parameters={}, per_notebook={})   # every -p pair is one source: there, `stem.key` beats `key` whatever their order
     for k, v in params or []:
         v = parse_value(v)
         if "." in k:
             nb, key = k.split(".", 1)
-            cfg = merge_config(cfg, {"per_notebook": {nb: {key: v}}}, f"-p {k}")
-        else: cfg = merge_config(cfg, {"parameters": {k: v}}, f"-p {k}")
+            cli["per_notebook"].setdefault(nb, {})[key] = v
+        else: cli["parameters"][k] = v
+    cfg = merge_config(cfg, cli, "-p")
     if not isinstance(cfg["jobs"], int) or isinstance(cfg["jobs"], bool) or cfg["jobs"] < 1: raise UserError(f"jobs must be an integer >= 1, got {cfg['jobs']!r}")
     t = cfg.get("timeout")
     if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0):
