@@ -481,7 +481,7 @@ def seed_summary(runs: list, # run folders of the hypernet experiment (or their 
         for cond, systems in conds.items():
             cell = out["splits"].setdefault(split, {}).setdefault(cond, {"means": {}, "differences": {}})
             for s in systems:
-                cell["means"][s] = {k: float(np.mean([m[split][cond][s][k] for m in ms])) for k in metrics if systems[s].get(k) is not None}
+                cell["means"][s] = {k: float(np.mean([m[split][cond][s][k] for m in ms])) for k in (*metrics, "n_generated") if systems[s].get(k) is not None}
             for a, b in pairs:
                 if a not in systems or b not in systems: continue
                 d = {}
@@ -505,10 +505,17 @@ def seed_tables(summary: dict, # what `seed_summary` returns
     f3 = lambda v: "n/a" if v is None else f"{v:.3f}"
     iv = lambda x: "n/a" if not x else f"{x['mean']:+.3f}" + ("" if x.get("lo") is None else f" [{x['lo']:+.3f}, {x['hi']:+.3f}]")
     lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | NLL, no definition in prompt |", "|---|---|---|---|---|---|"]
+    fewer = False
     for split, cs in summary["splits"].items():
         d, n = (cs.get(c, {}).get("means", {}) for c in conds)
-        lines += [f"| {split} | {names.get(k, k)} | {f3(d[k].get('nll'))} | {f3(d[k].get('rougeL'))} | {f3(d[k].get('exact_match'))} | "
-                  f"{f3(n.get(k, {}).get('nll'))} |" for k in systems if k in d]
+        most = max((d[k].get("n_generated", 0) for k in systems if k in d), default=0)
+        for k in systems:
+            if k not in d: continue
+            star = "*" if d[k].get("n_generated", most) < most else ""   # a control generates fewer answers than the systems
+            fewer |= bool(star)
+            lines.append(f"| {split} | {names.get(k, k)} | {f3(d[k].get('nll'))} | {f3(d[k].get('rougeL'))}{star} | {f3(d[k].get('exact_match'))}{star} | "
+                         f"{f3(n.get(k, {}).get('nll'))} |")
+    if fewer: lines += ["", "\\* over fewer generated answers than the other rows; a pair below compares both systems on the examples both generated."]
     lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact |", "|---|---|---|---|---|---|"]
     for split, cs in summary["splits"].items():
         for cond, cell in cs.items():
