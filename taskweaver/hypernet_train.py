@@ -460,7 +460,7 @@ def _predictions(run) -> dict:
 def _on_common(preds: dict, split: str, cond: str, a: str, b: str, k: str):
     "`(mean of a, mean of b, n)` of per-example metric `k` over the examples both systems generated; None without such predictions."
     pa, pb = preds.get((split, cond, a)), preds.get((split, cond, b))
-    if not pa or not pb or k not in next(iter(pa.values())): return None
+    if not pa or not pb or None in pa or None in pb or k not in next(iter(pa.values())): return None   # no ids: nothing to pair on
     common = sorted(set(pa) & set(pb))
     return (float(np.mean([pa[i][k] for i in common])), float(np.mean([pb[i][k] for i in common])), len(common)) if common else None
 
