@@ -51,7 +51,7 @@ def merge_config(base: dict, new: dict, where: str = "config") -> dict:
     if isinstance(new.get("parameters"), dict):   # the later source wins: a preset's per-notebook value yields to -p key (for every notebook)
         for ps in out.get("per_notebook", {}).values():
             for key in new["parameters"]: ps.pop(key, None)
-    for k, v in sorted(new.items(), key=lambda kv: kv[0] == "per_notebook"):   # within one source, per_notebook (more specific) last
+    for k, v in new.items():   # new's own per_notebook values stay: within one source the more specific wins
         if k == "per_notebook":
             if not isinstance(v, dict): raise ValueError(f"{where}: per_notebook must map notebook names to parameter dicts, got {v!r}")
             pn = out.setdefault("per_notebook", {})
