@@ -26,8 +26,8 @@ from .hypernet import TaskWeaver
 __all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'SEED_FREE', 'HypernetTrainConfig', 'SFTData', 'prepare_data',
            'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
            'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
-           'SwappedDescriptions', 'derangement', 'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved',
-           'check_same_settings', 'seed_summary', 'seed_tables']
+           'SwappedDescriptions', 'derangement', 'with_label_sets', 'rank_labels', 'evaluate_system', 'load_system',
+           'eval_examples', 'evaluate_saved', 'check_same_settings', 'seed_summary', 'seed_tables']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -305,13 +305,47 @@ def derangement(items: list, seed: int = 0) -> dict:
 
 def _mean(v): return float(np.mean(v)) if len(v) else None
 
+def with_label_sets(ds, # tokenized examples with `task`, `completion`, `input_ids`, `prompt_length`
+                    max_labels: int = 10, min_per_label: int = 5) -> typing.Any:
+    "`ds` with each classification task's label set: `labels` (its distinct answers, most frequent first) and `label_ids` (their completion tokens, as the processor made them); empty for other tasks. A task is a classification task when 2 to `max_labels` distinct answers cover its examples, at least `min_per_label` each on average."
+    by = {}
+    for t, c, ids, pl in zip(ds["task"], ds["completion"], ds["input_ids"], ds["prompt_length"]):
+        by.setdefault(t, {}).setdefault(c.strip(), [0, ids[pl:]])[0] += 1
+    sets = {}
+    for t, ans in by.items():
+        if 2 <= len(ans) <= max_labels and sum(n for n, _ in ans.values()) >= min_per_label * len(ans):
+            order = sorted(ans, key=lambda a: (-ans[a][0], a))
+            sets[t] = (order, [ans[a][1] for a in order])
+    none = ([], [])
+    return ds.add_column("labels", [sets.get(t, none)[0] for t in ds["task"]]).add_column("label_ids", [sets.get(t, none)[1] for t in ds["task"]])
+
+def rank_labels(model, ds, collate, gold_sums: list, batch_size: int = 8) -> list:
+    "Rank classification: per example of `ds` whose task has a label set (`with_label_sets`), the index of the label with the lowest summed completion NLL and every label's NLL; None for the other examples. `gold_sums` (from `example_nll`) spare a second pass over each gold answer."
+    if "labels" not in ds.column_names: return [None] * len(ds)
+    rows, where, nll = [], [], []
+    for i, e in enumerate(ds):
+        pl, own = e["prompt_length"], e["input_ids"][e["prompt_length"]:]
+        nll.append([gold_sums[i] if ids == own else None for ids in e["label_ids"]])
+        for j, ids in enumerate(e["label_ids"]):
+            if ids != own:
+                rows.append(dict(input_ids=e["input_ids"][:pl] + ids, prompt_length=pl, task_text=e["task_text"])); where.append((i, j))
+    with torch.no_grad(): sums = example_nll(model, rows, collate, batch_size)[0] if rows else []
+    for (i, j), s in zip(where, sums): nll[i][j] = s
+    return [dict(choice=int(np.argmin(v)), nll=v) if v else None for v in nll]
+
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",
-                    batch_size: int = 8, seed: int = 0) -> dict:
-    "NLL over all of `ds`, and generation scores over up to `n_generate` examples (an equal share of each task): overall with bootstrap 95% CIs, per task, and every prediction."
+                    batch_size: int = 8, seed: int = 0,
+                    label_accuracy: bool = True, # rank classification over each classification task's label set (`ds` from `eval_examples`)
+                   ) -> dict:
+    "NLL over all of `ds`, generation scores over up to `n_generate` examples (an equal share of each task), and label accuracy on the classification tasks' examples: overall with bootstrap 95% CIs, per task, and every prediction."
     model.eval()
     collate = DataCollatorWithPromptLengths(tokenizer)
     with torch.no_grad(): sums, counts = example_nll(model, ds, collate, batch_size)
     tasks = list(ds["task"]) if "task" in ds.column_names else ["all"] * len(ds)
+    ranked = rank_labels(model, ds, collate, sums, batch_size) if label_accuracy else [None] * len(ds)
+    lab = [(i, r) for i, r in enumerate(ranked) if r is not None]
+    refs = [{x.strip() for x in ds[i]["references"]} for i, _ in lab]
+    hit = [float(ds[i]["labels"][r["choice"]] in g) for (i, r), g in zip(lab, refs)]
     ex = [ds[i] for i in per_task_sample(tasks, n_generate, seed)]
     preds = generate_answers(model, ex, tokenizer, max_new_tokens, batch_size)
     golds = [list(e["references"]) if e.get("references") else
@@ -322,12 +356,17 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
     for k in metrics:
         v = [s[k] for s in scores]
         out[k] = float(np.mean(v)); out[f"{k}_ci95"] = bootstrap_ci(v, seed=seed)
+    if lab:   # the majority label (the most frequent answer of the task) is the floor to read label accuracy against
+        out.update(label_accuracy=float(np.mean(hit)), label_accuracy_ci95=bootstrap_ci(hit, seed=seed), n_labelled=len(hit),
+                   label_majority=float(np.mean([ds[i]["labels"][0] in g for (i, _), g in zip(lab, refs)])))
     per_task = {}
     for t in sorted(set(tasks)):
         idx = [i for i, x in enumerate(tasks) if x == t]
         sc = [s for e, s in zip(ex, scores) if e.get("task", "all") == t]
         per_task[t] = dict(nll=sum(sums[i] for i in idx) / max(sum(counts[i] for i in idx), 1), n_nll=len(idx), n_generated=len(sc),
                            **{k: _mean([s[k] for s in sc]) for k in metrics})
+        if tl := [(ds[i]["labels"][r["choice"]], h) for (i, r), h in zip(lab, hit) if tasks[i] == t]:   # what the system chose, per label
+            per_task[t].update(label_accuracy=_mean([h for _, h in tl]), label_choices={l: sum(c == l for c, _ in tl) for l in ds[idx[0]]["labels"]})
     out["nll_task_mean"] = float(np.mean([r["nll"] for r in per_task.values()])) if per_task else None
     out["per_task"] = per_task
     out["predictions"] = [dict(id=e.get("id"), task=e.get("task"), pred=p, gold=g[0], references=g, **s)
@@ -358,18 +397,18 @@ def load_system(path: str | Path, base_model=None, tokenizer=None, encoder=None)
 def eval_examples(tokenizer, dataset_config: str | None = None, use_default_dataset: bool = False, held_out_tasks: list | None = None,
                   held_out_families: list | None = None, n_held_out: int = 0, tasks: str | None = None, max_instances: int | None = None, n_eval: int = 128,
                   max_length: int = 256, seed: int = 0, definition_in_prompt: bool = True, ids: list | None = None) -> tuple:
-    "`(examples, truncation)` to evaluate on: a folder of task files (first `max_instances` of each), else the held-out tasks (and families) of a training config (else its validation split), `n_eval` of them in equal shares per task; `ids` picks the same examples again."
+    "`(examples, truncation)` to evaluate on: a folder of task files (first `max_instances` of each), else the held-out tasks (and families) of a training config (else its validation split), `n_eval` of them in equal shares per task, with their tasks' label sets (`with_label_sets`, from every example before sampling); `ids` picks the same examples again."
     if tasks is not None:
         creator = DatasetCreator(tokenizer, max_length=max_length, seed=seed, options=dict(definition_in_prompt=definition_in_prompt))
-        ds = _keep(creator.create([DatasetConfig("natural_instructions", dataset_path=str(tasks),
-                                                 options={"max_instances": max_instances} if max_instances else {})]))
+        ds = with_label_sets(_keep(creator.create([DatasetConfig("natural_instructions", dataset_path=str(tasks),
+                                                                 options={"max_instances": max_instances} if max_instances else {})])))
         trunc = creator.truncation
     else:
         cfg = HypernetTrainConfig(dataset_config=dataset_config, use_default_dataset=use_default_dataset, held_out_tasks=held_out_tasks,
                                   held_out_families=held_out_families, n_held_out=n_held_out, val_size=n_eval, max_length=max_length, definition_in_prompt=definition_in_prompt,
                                   train=TrainConfig(seed=seed))
         data = prepare_data(cfg, tokenizer)
-        ds, trunc = (data.test if len(data.test) else data.validation), data.truncation
+        ds, trunc = with_label_sets(data.test if len(data.test) else data.validation), data.truncation
         if ids is None and len(ds) > n_eval: ds = ds.select(per_task_sample(list(ds["task"]), n_eval, seed))
     if ids is not None:
         keep = set(ids); ds = ds.filter(lambda i: i in keep, input_columns="id")
@@ -466,7 +505,7 @@ def _on_common(preds: dict, split: str, cond: str, a: str, b: str, k: str):
 
 def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
                  pairs: tuple = (("TaskWeaver", "multi-task LoRA"), ("TaskWeaver", "TaskWeaver, swapped definitions")),
-                 metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match"),
+                 metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match", "label_accuracy"),
                 ) -> dict:
     "Per split and condition: each system's mean over seeds, and each pair's paired difference (positive = the first is better) with a 95% t interval; a pair's generation metrics are compared on the examples both generated."
     ms = [json.loads((Path(r)/"metrics.json" if Path(r).is_dir() else Path(r)).read_text()) for r in runs]
@@ -500,11 +539,11 @@ def seed_tables(summary: dict, # what `seed_summary` returns
                 systems: tuple = ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions"),
                 names: dict | None = None, # display names, e.g. {"TaskWeaver, swapped definitions": "TaskWeaver, another task's definition"}
                ) -> str:
-    "Markdown of a seed summary: each system's mean over seeds per split (NLL with and without the definition in the prompt, ROUGE-L, exact match), then each pair's paired difference as mean [95% t interval]."
+    "Markdown of a seed summary: each system's mean over seeds per split (NLL with and without the definition in the prompt, ROUGE-L, exact match, label accuracy), then each pair's paired difference as mean [95% t interval]."
     names, conds = names or {}, ("definition in prompt", "no definition")
     f3 = lambda v: "n/a" if v is None else f"{v:.3f}"
     iv = lambda x: "n/a" if not x else f"{x['mean']:+.3f}" + ("" if x.get("lo") is None else f" [{x['lo']:+.3f}, {x['hi']:+.3f}]")
-    lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | NLL, no definition in prompt |", "|---|---|---|---|---|---|"]
+    lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | label accuracy | NLL, no definition in prompt |", "|---|---|---|---|---|---|---|"]
     fewer = False
     for split, cs in summary["splits"].items():
         d, n = (cs.get(c, {}).get("means", {}) for c in conds)
@@ -514,11 +553,11 @@ def seed_tables(summary: dict, # what `seed_summary` returns
             star = "*" if d[k].get("n_generated", most) < most else ""   # a control generates fewer answers than the systems
             fewer |= bool(star)
             lines.append(f"| {split} | {names.get(k, k)} | {f3(d[k].get('nll'))} | {f3(d[k].get('rougeL'))}{star} | {f3(d[k].get('exact_match'))}{star} | "
-                         f"{f3(n.get(k, {}).get('nll'))} |")
+                         f"{f3(d[k].get('label_accuracy'))} | {f3(n.get(k, {}).get('nll'))} |")
     if fewer: lines += ["", "\\* over fewer generated answers than the other rows; a pair below compares both systems on the examples both generated."]
-    lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact |", "|---|---|---|---|---|---|"]
+    lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact | label accuracy |", "|---|---|---|---|---|---|---|"]
     for split, cs in summary["splits"].items():
         for cond, cell in cs.items():
-            lines += [f"| {split} | {cond} | {pair} | {iv(dd.get('nll'))} | {iv(dd.get('rougeL'))} | {iv(dd.get('exact_match'))} |"
+            lines += [f"| {split} | {cond} | {pair} | {iv(dd.get('nll'))} | {iv(dd.get('rougeL'))} | {iv(dd.get('exact_match'))} | {iv(dd.get('label_accuracy'))} |"
                       for pair, dd in cell["differences"].items()]
     return "\n".join(lines)

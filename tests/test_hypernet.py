@@ -43,6 +43,11 @@ def test_hypernet_experiment_tiny(tmp_path):
     summ = json.loads((out/"seed_summary.json").read_text())   # seed_runs: this run and the other seed, paired
     assert summ["seeds"] == [0, 1] and summ["splits"]["held-out families"]["no definition"]["differences"]["TaskWeaver, recon → SFT vs multi-task LoRA"]["nll"]["n"] == 2
     assert summ["splits"]["held-out tasks"]["definition in prompt"]["differences"]["TaskWeaver, recon → SFT vs TaskWeaver, recon → SFT, swapped definitions"]["nll"]["n"] == 2
+    # label accuracy (rank classification) on the classification tasks' examples, with the definition in the prompt
+    r = m["held-out tasks"]["definition in prompt"]["TaskWeaver, swapped definitions"]
+    assert r["n_labelled"] > 0 and 0 <= r["label_accuracy"] <= 1 and 0 <= r["label_majority"] <= 1
+    assert any("label_choices" in t for t in r["per_task"].values()) and "label_accuracy" not in m["held-out tasks"]["no definition"]["TaskWeaver"]
+    assert summ["splits"]["held-out tasks"]["definition in prompt"]["differences"]["TaskWeaver vs multi-task LoRA"]["label_accuracy"]["n"] == 2
 
 def test_cli_train_eval_adapter(tmp_path):
     "Training through the console script (its own process); the later steps in this process (`cli_main`), which spares their imports."
