@@ -344,8 +344,10 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
     tasks = list(ds["task"]) if "task" in ds.column_names else ["all"] * len(ds)
     ranked = rank_labels(model, ds, collate, sums, batch_size) if label_accuracy else [None] * len(ds)
     lab = [(i, r) for i, r in enumerate(ranked) if r is not None]
-    refs = [{x.strip() for x in ds[i]["references"]} for i, _ in lab]
-    hit = [float(ds[i]["labels"][r["choice"]] in g) for (i, r), g in zip(lab, refs)]
+    labels = ds["labels"] if lab else []
+    refs = [{x.strip() for x in (ds[i].get("references") or [ds[i]["completion"]])} for i, _ in lab]   # every acceptable answer
+    chosen = [labels[i][r["choice"]] for i, r in lab]
+    hit = [float(c in g) for c, g in zip(chosen, refs)]
     ex = [ds[i] for i in per_task_sample(tasks, n_generate, seed)]
     preds = generate_answers(model, ex, tokenizer, max_new_tokens, batch_size)
     golds = [list(e["references"]) if e.get("references") else
@@ -358,15 +360,15 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
         out[k] = float(np.mean(v)); out[f"{k}_ci95"] = bootstrap_ci(v, seed=seed)
     if lab:   # the majority label (the most frequent answer of the task) is the floor to read label accuracy against
         out.update(label_accuracy=float(np.mean(hit)), label_accuracy_ci95=bootstrap_ci(hit, seed=seed), n_labelled=len(hit),
-                   label_majority=float(np.mean([ds[i]["labels"][0] in g for (i, _), g in zip(lab, refs)])))
+                   label_majority=float(np.mean([labels[i][0] in g for (i, _), g in zip(lab, refs)])))
     per_task = {}
     for t in sorted(set(tasks)):
         idx = [i for i, x in enumerate(tasks) if x == t]
         sc = [s for e, s in zip(ex, scores) if e.get("task", "all") == t]
         per_task[t] = dict(nll=sum(sums[i] for i in idx) / max(sum(counts[i] for i in idx), 1), n_nll=len(idx), n_generated=len(sc),
                            **{k: _mean([s[k] for s in sc]) for k in metrics})
-        if tl := [(ds[i]["labels"][r["choice"]], h) for (i, r), h in zip(lab, hit) if tasks[i] == t]:   # what the system chose, per label
-            per_task[t].update(label_accuracy=_mean([h for _, h in tl]), label_choices={l: sum(c == l for c, _ in tl) for l in ds[idx[0]]["labels"]})
+        if tl := [(c, h) for (i, _), c, h in zip(lab, chosen, hit) if tasks[i] == t]:   # what the system chose, per label
+            per_task[t].update(label_accuracy=_mean([h for _, h in tl]), label_choices={l: sum(c == l for c, _ in tl) for l in labels[idx[0]]})
     out["nll_task_mean"] = float(np.mean([r["nll"] for r in per_task.values()])) if per_task else None
     out["per_task"] = per_task
     out["predictions"] = [dict(id=e.get("id"), task=e.get("task"), pred=p, gold=g[0], references=g, **s)
