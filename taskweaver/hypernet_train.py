@@ -26,8 +26,9 @@ from .hypernet import TaskWeaver
 __all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'SEED_FREE', 'HypernetTrainConfig', 'SFTData', 'prepare_data',
            'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
            'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
-           'SwappedDescriptions', 'derangement', 'with_label_sets', 'rank_labels', 'evaluate_system', 'load_system',
-           'eval_examples', 'evaluate_saved', 'check_same_settings', 'seed_summary', 'seed_tables']
+           'SwappedDescriptions', 'derangement', 'with_label_sets', 'rank_labels', 'calibrate_labels',
+           'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved', 'check_same_settings', 'seed_summary',
+           'seed_tables']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -333,11 +334,24 @@ def rank_labels(model, ds, collate, gold_sums: list, batch_size: int = 8) -> lis
     for (i, j), s in zip(where, sums): nll[i][j] = s
     return [dict(choice=int(np.argmin(v)), nll=v) if v else None for v in nll]
 
+def calibrate_labels(ranked: list, # what `rank_labels` returns: per example, every label's summed NLL (or None)
+                     tasks: list, # each example's task: the prior is estimated per task
+                    ) -> list:
+    "Batch calibration (Zhou et al., ICLR 2024): a task's contextual prior is its examples' label probabilities (softmax over the labels of minus their summed NLL) averaged over the task's labelled examples, and each example's calibrated choice is the label whose log-probability most exceeds the prior's (ties, as in a task with one input, go to the raw choice). A preference a system holds for every input of the task cancels; what is left is how its scores move with the input. None where `ranked` is."
+    lp = [None if r is None else torch.log_softmax(-torch.tensor(r["nll"], dtype=torch.float64), 0) for r in ranked]
+    prior = {}
+    for t in {t for t, v in zip(tasks, lp) if v is not None}:
+        prior[t] = torch.stack([v for u, v in zip(tasks, lp) if u == t and v is not None]).exp().mean(0).log()
+    def pick(v, t):
+        d = (v - prior[t]).round(decimals=9)
+        return int(torch.argmax(torch.where(d == d.max(), v, -torch.inf)))   # the best calibrated score; among ties, the best raw one
+    return [None if v is None else pick(v, t) for t, v in zip(tasks, lp)]
+
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",
                     batch_size: int = 8, seed: int = 0,
-                    label_accuracy: bool = True, # rank classification over each classification task's label set (`ds` from `eval_examples`)
+                    label_accuracy: bool = True, # rank classification over each classification task's label set (`ds` from `eval_examples`), raw and batch-calibrated
                    ) -> dict:
-    "NLL over all of `ds`, generation scores over up to `n_generate` examples (an equal share of each task), and label accuracy on the classification tasks' examples: overall with bootstrap 95% CIs, per task, and every prediction."
+    "NLL over all of `ds`, generation scores over up to `n_generate` examples (an equal share of each task), and label accuracy on the classification tasks' examples (raw and batch-calibrated): overall with bootstrap 95% CIs, per task, every prediction and every label score."
     model.eval()
     collate = DataCollatorWithPromptLengths(tokenizer)
     with torch.no_grad(): sums, counts = example_nll(model, ds, collate, batch_size)
@@ -348,6 +362,9 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
     refs = [{x.strip() for x in (answers[i] or [comp[i]])} for i, _ in lab]   # every acceptable answer (columns read once, not row by row)
     chosen = [labels[i][r["choice"]] for i, r in lab]
     hit = [float(c in g) for c, g in zip(chosen, refs)]
+    cal = calibrate_labels(ranked, tasks)
+    chosen_cal = [labels[i][cal[i]] for i, _ in lab]
+    hit_cal = [float(c in g) for c, g in zip(chosen_cal, refs)]
     ex = [ds[i] for i in per_task_sample(tasks, n_generate, seed)]
     preds = generate_answers(model, ex, tokenizer, max_new_tokens, batch_size)
     golds = [list(e["references"]) if e.get("references") else
@@ -360,19 +377,25 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
         out[k] = float(np.mean(v)); out[f"{k}_ci95"] = bootstrap_ci(v, seed=seed)
     if lab:   # the majority label (the most frequent answer of the task) is the floor to read label accuracy against
         out.update(label_accuracy=float(np.mean(hit)), label_accuracy_ci95=bootstrap_ci(hit, seed=seed), n_labelled=len(hit),
-                   label_majority=float(np.mean([labels[i][0] in g for (i, _), g in zip(lab, refs)])))
+                   label_majority=float(np.mean([labels[i][0] in g for (i, _), g in zip(lab, refs)])),
+                   label_accuracy_calibrated=float(np.mean(hit_cal)), label_accuracy_calibrated_ci95=bootstrap_ci(hit_cal, seed=seed))
     per_task = {}
     for t in sorted(set(tasks)):
         idx = [i for i, x in enumerate(tasks) if x == t]
         sc = [s for e, s in zip(ex, scores) if e.get("task", "all") == t]
         per_task[t] = dict(nll=sum(sums[i] for i in idx) / max(sum(counts[i] for i in idx), 1), n_nll=len(idx), n_generated=len(sc),
                            **{k: _mean([s[k] for s in sc]) for k in metrics})
-        if tl := [(c, h) for (i, _), c, h in zip(lab, chosen, hit) if tasks[i] == t]:   # what the system chose, per label
-            per_task[t].update(label_accuracy=_mean([h for _, h in tl]), label_choices={l: sum(c == l for c, _ in tl) for l in labels[idx[0]]})
+        if tl := [(c, h, cc, hc) for (i, _), c, h, cc, hc in zip(lab, chosen, hit, chosen_cal, hit_cal) if tasks[i] == t]:   # what the system chose, per label
+            per_task[t].update(label_accuracy=_mean([x[1] for x in tl]), label_choices={l: sum(x[0] == l for x in tl) for l in labels[idx[0]]},
+                               label_accuracy_calibrated=_mean([x[3] for x in tl]), label_choices_calibrated={l: sum(x[2] == l for x in tl) for l in labels[idx[0]]})
     out["nll_task_mean"] = float(np.mean([r["nll"] for r in per_task.values()])) if per_task else None
     out["per_task"] = per_task
     out["predictions"] = [dict(id=e.get("id"), task=e.get("task"), pred=p, gold=g[0], references=g, **s)
                           for e, p, g, s in zip(ex, preds, golds, scores)]
+    if lab:
+        ids = ds["id"] if "id" in ds.column_names else [None] * len(ds)
+        out["label_scores"] = [dict(id=ids[i], task=tasks[i], labels=labels[i], nll=r["nll"], choice=c, calibrated_choice=cc, references=sorted(g))
+                               for (i, r), c, cc, g in zip(lab, chosen, chosen_cal, refs)]
     return out
 
 
@@ -507,7 +530,7 @@ def _on_common(preds: dict, split: str, cond: str, a: str, b: str, k: str):
 
 def seed_summary(runs: list, # run folders of the hypernet experiment (or their metrics.json), one per seed
                  pairs: tuple = (("TaskWeaver", "multi-task LoRA"), ("TaskWeaver", "TaskWeaver, swapped definitions")),
-                 metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match", "label_accuracy"),
+                 metrics: tuple = ("nll", "nll_task_mean", "rougeL", "exact_match", "label_accuracy", "label_accuracy_calibrated"),
                 ) -> dict:
     "Per split and condition: each system's mean over seeds, and each pair's paired difference (positive = the first is better) with a 95% t interval; a pair's generation metrics are compared on the examples both generated."
     ms = [json.loads((Path(r)/"metrics.json" if Path(r).is_dir() else Path(r)).read_text()) for r in runs]
@@ -541,11 +564,11 @@ def seed_tables(summary: dict, # what `seed_summary` returns
                 systems: tuple = ("base model", "multi-task LoRA", "TaskWeaver", "TaskWeaver, swapped definitions"),
                 names: dict | None = None, # display names, e.g. {"TaskWeaver, swapped definitions": "TaskWeaver, another task's definition"}
                ) -> str:
-    "Markdown of a seed summary: each system's mean over seeds per split (NLL with and without the definition in the prompt, ROUGE-L, exact match, label accuracy), then each pair's paired difference as mean [95% t interval]."
+    "Markdown of a seed summary: each system's mean over seeds per split (NLL with and without the definition in the prompt, ROUGE-L, exact match, label accuracy raw and calibrated), then each pair's paired difference as mean [95% t interval]."
     names, conds = names or {}, ("definition in prompt", "no definition")
     f3 = lambda v: "n/a" if v is None else f"{v:.3f}"
     iv = lambda x: "n/a" if not x else f"{x['mean']:+.3f}" + ("" if x.get("lo") is None else f" [{x['lo']:+.3f}, {x['hi']:+.3f}]")
-    lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | label accuracy | NLL, no definition in prompt |", "|---|---|---|---|---|---|---|"]
+    lines = ["| split | system | NLL, definition in prompt | ROUGE-L | exact | label accuracy | calibrated | NLL, no definition in prompt |", "|---|---|---|---|---|---|---|---|"]
     fewer = False
     for split, cs in summary["splits"].items():
         d, n = (cs.get(c, {}).get("means", {}) for c in conds)
@@ -555,11 +578,11 @@ def seed_tables(summary: dict, # what `seed_summary` returns
             star = "*" if d[k].get("n_generated", most) < most else ""   # a control generates fewer answers than the systems
             fewer |= bool(star)
             lines.append(f"| {split} | {names.get(k, k)} | {f3(d[k].get('nll'))} | {f3(d[k].get('rougeL'))}{star} | {f3(d[k].get('exact_match'))}{star} | "
-                         f"{f3(d[k].get('label_accuracy'))} | {f3(n.get(k, {}).get('nll'))} |")
+                         f"{f3(d[k].get('label_accuracy'))} | {f3(d[k].get('label_accuracy_calibrated'))} | {f3(n.get(k, {}).get('nll'))} |")
     if fewer: lines += ["", "\\* over fewer generated answers than the other rows; a pair below compares both systems on the examples both generated."]
-    lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact | label accuracy |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| split | prompt | pair | NLL | ROUGE-L | exact | label accuracy | calibrated |", "|---|---|---|---|---|---|---|---|"]
     for split, cs in summary["splits"].items():
         for cond, cell in cs.items():
-            lines += [f"| {split} | {cond} | {pair} | {iv(dd.get('nll'))} | {iv(dd.get('rougeL'))} | {iv(dd.get('exact_match'))} | {iv(dd.get('label_accuracy'))} |"
+            lines += [f"| {split} | {cond} | {pair} | {iv(dd.get('nll'))} | {iv(dd.get('rougeL'))} | {iv(dd.get('exact_match'))} | {iv(dd.get('label_accuracy'))} | {iv(dd.get('label_accuracy_calibrated'))} |"
                       for pair, dd in cell["differences"].items()]
     return "\n".join(lines)

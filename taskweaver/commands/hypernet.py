@@ -35,7 +35,7 @@ def _hypernet_args(p):
         print(json.dumps({k: v for k, v in res.items() if k != "metrics"}, indent=2, default=str))
     t.set_defaults(func=run_train)
 
-    e = sub.add_parser("eval", help="NLL, ROUGE-L, exact match and label accuracy on held-out tasks; GSM8K and ARC accuracy",
+    e = sub.add_parser("eval", help="NLL, ROUGE-L, exact match and label accuracy (raw and batch-calibrated) on held-out tasks; GSM8K and ARC accuracy",
                        description="Evaluate saved systems on held-out data.")
     from taskweaver.hypernet_train import evaluate_saved
     config_flags(e, evaluate_saved, aliases={"model_dir": ["--model"]}, skip=("base_model", "tokenizer", "encoder", "device"),
