@@ -27,8 +27,8 @@ __all__ = ['Method', 'METHODS', 'KEEP_COLUMNS', 'LOWER_IS_BETTER', 'SEED_FREE', 
            'held_out_task_names', 'cap_per_task', 'StaticLoRA', 'PlainLM', 'build_system', 'optimizer_for',
            'example_nll', 'val_loss', 'train_hypernet', 'two_task_toy', 'score_answer', 'generate_answers',
            'SwappedDescriptions', 'derangement', 'with_label_sets', 'rank_labels', 'calibrate_labels',
-           'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved', 'check_same_settings', 'seed_summary',
-           'seed_tables']
+           'shuffled_accuracy', 'evaluate_system', 'load_system', 'eval_examples', 'evaluate_saved',
+           'check_same_settings', 'seed_summary', 'seed_tables']
 
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #cbddd98b
 Method = Literal["taskweaver", "lora"]
@@ -347,6 +347,17 @@ def calibrate_labels(ranked: list, # what `rank_labels` returns: per example, ev
         return int(torch.argmax(torch.where(d == d.max(), v, -torch.inf)))   # the best calibrated score; among ties, the best raw one
     return [None if v is None else pick(v, t) for t, v in zip(tasks, lp)]
 
+def shuffled_accuracy(chosen: list, # each example's chosen label
+                      refs: list, # each example's acceptable answers
+                      tasks: list, # each example's task: choices are shuffled within a task
+                     ) -> float:
+    "The accuracy `chosen` would have on average if each task's choices were shuffled among its inputs (the mean over all permutations): the floor for a choice that does not depend on the input, at the system's own label frequencies. A system that always picks one label scores exactly its accuracy here."
+    tot = 0.0
+    for t in set(tasks):
+        idx = [i for i, u in enumerate(tasks) if u == t]
+        tot += sum(chosen[j] in refs[i] for i in idx for j in idx) / len(idx)
+    return tot / max(len(chosen), 1)
+
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",
                     batch_size: int = 8, seed: int = 0,
                     label_accuracy: bool = True, # rank classification over each classification task's label set (`ds` from `eval_examples`), raw and batch-calibrated
@@ -378,7 +389,9 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
     if lab:   # the majority label (the most frequent answer of the task) is the floor to read label accuracy against
         out.update(label_accuracy=float(np.mean(hit)), label_accuracy_ci95=bootstrap_ci(hit, seed=seed), n_labelled=len(hit),
                    label_majority=float(np.mean([labels[i][0] in g for (i, _), g in zip(lab, refs)])),
-                   label_accuracy_calibrated=float(np.mean(hit_cal)), label_accuracy_calibrated_ci95=bootstrap_ci(hit_cal, seed=seed))
+                   label_accuracy_calibrated=float(np.mean(hit_cal)), label_accuracy_calibrated_ci95=bootstrap_ci(hit_cal, seed=seed),
+                   label_shuffled=shuffled_accuracy(chosen, refs, [tasks[i] for i, _ in lab]),   # the same choices, not depending on the input
+                   label_shuffled_calibrated=shuffled_accuracy(chosen_cal, refs, [tasks[i] for i, _ in lab]))
     per_task = {}
     for t in sorted(set(tasks)):
         idx = [i for i, x in enumerate(tasks) if x == t]

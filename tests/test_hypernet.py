@@ -48,6 +48,7 @@ def test_hypernet_experiment_tiny(tmp_path):
     assert r["n_labelled"] > 0 and 0 <= r["label_accuracy"] <= 1 and 0 <= r["label_majority"] <= 1
     assert any("label_choices" in t for t in r["per_task"].values()) and "label_accuracy" not in m["held-out tasks"]["no definition"]["TaskWeaver"]
     assert summ["splits"]["held-out tasks"]["definition in prompt"]["differences"]["TaskWeaver vs multi-task LoRA"]["label_accuracy"]["n"] == 2
+    assert 0 <= r["label_shuffled"] <= 1 and 0 <= r["label_shuffled_calibrated"] <= 1   # the floors: the same choices shuffled among each task's inputs
     assert 0 <= r["label_accuracy_calibrated"] <= 1 and summ["splits"]["held-out tasks"]["definition in prompt"]["differences"]["TaskWeaver vs multi-task LoRA"]["label_accuracy_calibrated"]["n"] == 2
     scores = [json.loads(l) for l in (out/"label_scores.jsonl").read_text().splitlines()]   # every label's NLL, per system and labelled example
     assert len(scores) == 7 * (m["held-out tasks"]["definition in prompt"]["TaskWeaver"]["n_labelled"] + m["held-out families"]["definition in prompt"]["TaskWeaver"]["n_labelled"])
