@@ -466,10 +466,11 @@ def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a 
                    max_new_tokens: int = 32, # tokens generated per answer
                    max_length: int = 256, # tokens per example (prompt + completion); longer inputs are cut in the middle
                    control: bool = False, # also score TaskWeaver reading other tasks' definitions, and every system with no definition in the prompt
+                   base: bool = True, # also score the base model (adapters off); --no-base when scoring several systems of one base on the same examples
                    seed: int = 0, # seeds the split and the sampled examples
                    device: DeviceConfig | dict | None = None, # where it runs: one accelerator and its precision (default auto, 32-true)
                    base_model=None, tokenizer=None, encoder=None) -> dict:
-    "Scores of a saved system, of its base model and of the controls on held-out examples: overall, per task, and every prediction."
+    "Scores of a saved system, of its base model (unless `base=False`) and of the controls on held-out examples: overall, per task, and every prediction."
     dev, amp, dtype = eval_device(device or DeviceConfig("auto"))   # an absent GPU is one line, before anything loads
     check_ranges(dict(n_eval=n_eval, n_generate=n_generate, max_new_tokens=max_new_tokens, max_length=max_length, n_held_out=n_held_out,
                       max_instances=max_instances),
@@ -486,11 +487,11 @@ def evaluate_saved(model_dir: str, # a saved TaskWeaver (folder or hub id) or a 
                  tasks=tasks, max_instances=max_instances, n_eval=n_eval, max_length=max_length, seed=seed)
     ev, trunc = eval_examples(tok, **where)
     ev_nodef = eval_examples(tok, **where, definition_in_prompt=False, ids=list(ev["id"]))[0] if control else None
-    with autocast(dev, amp): res = _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed)
+    with autocast(dev, amp): res = _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed, base)
     res.update(n_examples=len(ev), held_out_tasks=sorted(set(ev["task"])), truncation=trunc)
     return res
 
-def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed) -> dict:
+def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, seed, base=True) -> dict:
     score = lambda m, ds: evaluate_system(m, ds, tok, n_generate, max_new_tokens, kind, seed=seed)
     tw = isinstance(sys_, TaskWeaver)
     res, nodef = {"system": score(sys_, ev)}, {}
@@ -499,11 +500,12 @@ def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, s
         if tw:
             res["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev)
             nodef["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev_nodef)
-    if tw:   # last: clearing the adapters leaves the plain base model
+    if not base: pass
+    elif tw:   # last: clearing the adapters leaves the plain base model
         from taskweaver.lora import clear_adapters; clear_adapters(sys_.base)
-        base = PlainLM(sys_.base, tok)
-        res["base"] = score(base, ev)
-        if ev_nodef is not None: nodef["base"] = score(base, ev_nodef)
+        plain = PlainLM(sys_.base, tok)
+        res["base"] = score(plain, ev)
+        if ev_nodef is not None: nodef["base"] = score(plain, ev_nodef)
     else:
         with sys_.model.disable_adapter():
             res["base"] = score(PlainLM(sys_.model, tok), ev)
