@@ -500,13 +500,12 @@ def _evaluate_saved(sys_, ev, ev_nodef, tok, n_generate, max_new_tokens, kind, s
         if tw:
             res["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev)
             nodef["swapped_descriptions"] = score(SwappedDescriptions(sys_, derangement(ev["task_text"], seed)), ev_nodef)
-    if not base: pass
-    elif tw:   # last: clearing the adapters leaves the plain base model
+    if base and tw:   # last: clearing the adapters leaves the plain base model
         from taskweaver.lora import clear_adapters; clear_adapters(sys_.base)
         plain = PlainLM(sys_.base, tok)
         res["base"] = score(plain, ev)
         if ev_nodef is not None: nodef["base"] = score(plain, ev_nodef)
-    else:
+    elif base:
         with sys_.model.disable_adapter():
             res["base"] = score(PlainLM(sys_.model, tok), ev)
             if ev_nodef is not None: nodef["base"] = score(PlainLM(sys_.model, tok), ev_nodef)
