@@ -13,3 +13,8 @@ for split in heldtasks heldfam; do
       --n_generate 0 --max_length 320 --seed $s $B --output $OUT/${split}_${sys}_s$s.json
   done; done
 done
+# TaskWeaver's swapped-definition control (and the no-definition forms) on the same held-out family examples
+for s in 0 1 2; do
+  taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/taskweaver/final --tasks $FAMILIES --max_instances 48 \
+    --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/heldfam_taskweaver_control_s$s.json
+done

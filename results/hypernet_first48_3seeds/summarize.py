@@ -41,3 +41,19 @@ for split in ("heldtasks", "heldfam"):
         if "label_choices" in R[("lora", 0)]["per_task"][t]:
             print("    ", t[:40], "LoRA", [R[("lora", s)]["per_task"][t]["label_choices"] for s in range(3) if ("lora", s) in R])
             print("    ", t[:40], "TW  ", [R[("taskweaver", s)]["per_task"][t]["label_choices"] for s in range(3) if ("taskweaver", s) in R])
+
+# the swapped-definition control on the held-out families
+R = {}
+for s in range(3):
+    f = f"{D}/heldfam_taskweaver_control_s{s}.json"
+    f = f if os.path.exists(f) else f + ".gz"
+    if os.path.exists(f): R[s] = json.load(gzip.open(f) if f.endswith(".gz") else open(f))
+ss = sorted(R)
+print("== held-out families, TaskWeaver vs its swapped-definition control, the same 432 examples, seeds", ss)
+for cond, get in (("definition in prompt", lambda r, k: r[k]), ("no definition", lambda r, k: r["no_definition"][k])):
+    a, b = [get(R[s], "system") for s in ss], [get(R[s], "swapped_descriptions") for s in ss]
+    print(f"  {cond}: NLL TaskWeaver {[round(x['nll'], 3) for x in a]}, control {[round(x['nll'], 3) for x in b]};",
+          "control minus TaskWeaver", fmt(paired_interval([x["nll"] for x in b], [x["nll"] for x in a])), [round(y["nll"] - x["nll"], 3) for x, y in zip(a, b)],
+          "| task mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])))
+    for t in a[0]["per_task"]:
+        print(f"     {t[:50]:50s} control - TW per seed {[round(y['per_task'][t]['nll'] - x['per_task'][t]['nll'], 3) for x, y in zip(a, b)]}")
