@@ -355,7 +355,9 @@ def shuffled_accuracy(chosen: list, # each example's chosen label
     tot = 0.0
     for t in set(tasks):
         idx = [i for i, u in enumerate(tasks) if u == t]
-        tot += sum(chosen[j] in refs[i] for i in idx for j in idx) / len(idx)
+        picks = {}
+        for j in idx: picks[chosen[j]] = picks.get(chosen[j], 0) + 1
+        tot += sum(n * sum(c in refs[i] for i in idx) for c, n in picks.items()) / len(idx)   # each label: how often chosen × how many inputs accept it
     return tot / max(len(chosen), 1)
 
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",
@@ -376,6 +378,7 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
     cal = calibrate_labels(ranked, tasks)
     chosen_cal = [labels[i][cal[i]] for i, _ in lab]
     hit_cal = [float(c in g) for c, g in zip(chosen_cal, refs)]
+    lab_tasks = [tasks[i] for i, _ in lab]
     ex = [ds[i] for i in per_task_sample(tasks, n_generate, seed)]
     preds = generate_answers(model, ex, tokenizer, max_new_tokens, batch_size)
     golds = [list(e["references"]) if e.get("references") else
@@ -390,15 +393,15 @@ def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: 
         out.update(label_accuracy=float(np.mean(hit)), label_accuracy_ci95=bootstrap_ci(hit, seed=seed), n_labelled=len(hit),
                    label_majority=float(np.mean([labels[i][0] in g for (i, _), g in zip(lab, refs)])),
                    label_accuracy_calibrated=float(np.mean(hit_cal)), label_accuracy_calibrated_ci95=bootstrap_ci(hit_cal, seed=seed),
-                   label_shuffled=shuffled_accuracy(chosen, refs, [tasks[i] for i, _ in lab]),   # the same choices, not depending on the input
-                   label_shuffled_calibrated=shuffled_accuracy(chosen_cal, refs, [tasks[i] for i, _ in lab]))
+                   label_shuffled=shuffled_accuracy(chosen, refs, lab_tasks),   # the same choices, not depending on the input
+                   label_shuffled_calibrated=shuffled_accuracy(chosen_cal, refs, lab_tasks))
     per_task = {}
     for t in sorted(set(tasks)):
         idx = [i for i, x in enumerate(tasks) if x == t]
         sc = [s for e, s in zip(ex, scores) if e.get("task", "all") == t]
         per_task[t] = dict(nll=sum(sums[i] for i in idx) / max(sum(counts[i] for i in idx), 1), n_nll=len(idx), n_generated=len(sc),
                            **{k: _mean([s[k] for s in sc]) for k in metrics})
-        if tl := [(c, h, cc, hc) for (i, _), c, h, cc, hc in zip(lab, chosen, hit, chosen_cal, hit_cal) if tasks[i] == t]:   # what the system chose, per label
+        if tl := [(c, h, cc, hc) for u, c, h, cc, hc in zip(lab_tasks, chosen, hit, chosen_cal, hit_cal) if u == t]:   # what the system chose, per label
             per_task[t].update(label_accuracy=_mean([x[1] for x in tl]), label_choices={l: sum(x[0] == l for x in tl) for l in labels[idx[0]]},
                                label_accuracy_calibrated=_mean([x[3] for x in tl]), label_choices_calibrated={l: sum(x[2] == l for x in tl) for l in labels[idx[0]]})
     out["nll_task_mean"] = float(np.mean([r["nll"] for r in per_task.values()])) if per_task else None
