@@ -130,7 +130,7 @@ CASE1_PREPARE = """python scripts/prepare_data.py prepare \\
     --source data_to_lora/cs/arc-challenge/arc-challenge_train_formatted.jsonl \\
     --output_dir Lora_Gen/data"""
 
-def test_prepare_case1_defaults(ws, tmp_path):
+def test_prepare_case1_defaults(ws, prepared, tmp_path):   # compares with the prepared workspace
     shutil.copytree(ws/"data_to_lora", tmp_path/"data_to_lora")   # its own workspace: Lora_Gen/data is taken in ws
     rc, out = seed(CASE1_PREPARE, tmp_path)
     assert rc == 0 and "120 prompts → 27 train / 3 val groups" in out, out

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/paramgen/52_generator.ipynb #53e525fa
 from __future__ import annotations
-import copy, json, os
+import copy, json, math, os
 from typing import Literal   # show_doc evaluates TrainingConfig's inherited annotations here
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -22,7 +22,7 @@ __all__ = ['SEED_WEIGHT_SUFFIXES', 'ModelConfig', 'TrainingConfig', 'DataConfig'
 # %% ../../nbs/paramgen/52_generator.ipynb #47ecfb0b
 @dataclass
 class ModelConfig:
-    "The generator network (seed keys plus `kernel_size`, `num_basis`, `basis_scale`)."
+    "The generator network (seed keys plus `kernel_size`, `num_basis`, `basis_scale`, `zoo_memory`, `memory_temperature`)."
     text_encoder_name: str = "all-MiniLM-L6-v2"  # frozen Sentence-BERT (embedded default)
     hidden_dim: int = 384                 # width of the HyperConv feature axis
     max_seq_len: int = 512                # parameter tokens per checkpoint (= tokenizer max_tokens)
@@ -32,6 +32,8 @@ class ModelConfig:
     kernel_size: int = 3                  # ConvW / ConvH kernel
     num_basis: int = 8                    # prompt-weighted basis token grids added to the output (0 = HyperConv path only)
     basis_scale: float = 10.0             # the basis is stored divided by this: Adam moves it this many times faster
+    zoo_memory: bool = True               # add a soft lookup over the training zoos: softmax(cos(group, zoo centroid) / τ) · each zoo's mean target
+    memory_temperature: float = 0.05      # τ at the start (learned); SimCSE's contrastive temperature
 
 @dataclass
 class TrainingConfig(TrainConfig):
@@ -93,6 +95,7 @@ class GeneratorConfig:
         check_keys(c.logging.swanlab or {}, ("project", "workspace", "experiment_name"), "logging.swanlab")
         if c.training.optimizer_type not in ("adamw", "adam"): raise ValueError(f"training.optimizer_type={c.training.optimizer_type!r}: allowed are adamw, adam")
         if c.data.target_norm not in ("zoo", "token"): raise ValueError(f"data.target_norm={c.data.target_norm!r}: allowed are zoo, token")
+        if not c.model.memory_temperature > 0: raise ValueError(f"model.memory_temperature={c.model.memory_temperature!r}: must be > 0")
         if not c.model.freeze_text_encoder:
             raise ValueError("model.freeze_text_encoder=false is not supported: prompt embeddings are computed once by the frozen encoder")
         return c
@@ -141,7 +144,8 @@ class ParamGenerator(Pretrained, nn.Module):
     "Prompt-group embeddings `[B, P, E]` → normalised parameter tokens `[B, max_seq_len, output_dim]`."
     artifact_kind = "paramgen"   # save_pretrained / from_pretrained: config.json + model.safetensors
     def __init__(self, cfg: ModelConfig, embed_dim: int = 384, # text-encoder width
-                 n_prompts: int = 4): # prompts per group
+                 n_prompts: int = 4, # prompts per group
+                 n_zoos: int = 0): # entries of the zoo memory (with `cfg.zoo_memory`; `init_memory` fills them)
         super().__init__()
         self.cfg, self.embed_dim, self.n_prompts = cfg, embed_dim, n_prompts
         self.meta, self.folder = {}, None   # what its training run recorded (config, layout, zoos); where it was loaded from
@@ -158,6 +162,25 @@ class ParamGenerator(Pretrained, nn.Module):
         if K:
             self.coef = nn.Linear(H, K)
             self.basis = nn.Parameter(torch.zeros(K, T, cfg.output_dim))
+        if cfg.zoo_memory:
+            self.register_buffer("memory_keys", torch.zeros(n_zoos, embed_dim))
+            self.memory_values = nn.Parameter(torch.zeros(n_zoos, T, cfg.output_dim))
+            self.log_temperature = nn.Parameter(torch.tensor(math.log(cfg.memory_temperature)))
+
+    @torch.no_grad()
+    def init_memory(self, keys: torch.Tensor, # [n_zoos, E] each zoo's mean prompt embedding (normalised here)
+                    values: torch.Tensor): # [n_zoos, max_seq_len, output_dim] each zoo's mean training target
+        "Fill the zoo memory: a key and a starting value per training zoo."
+        if not self.cfg.zoo_memory: raise ValueError("init_memory needs a generator built with zoo_memory=True")
+        if keys.shape != self.memory_keys.shape or values.shape != self.memory_values.shape:
+            raise ValueError(f"memory of {len(self.memory_keys)} zoos: keys {list(self.memory_keys.shape)} and values "
+                             f"{list(self.memory_values.shape)} expected, got {list(keys.shape)} and {list(values.shape)}")
+        self.memory_keys.copy_(F.normalize(keys.float(), dim=-1)); self.memory_values.copy_(values)
+
+    def memory_weights(self, emb): # [B, P, E] prompt embeddings
+        "`[B, n_zoos]`: each prompt group's attention over the training zoos (softmax of cosine similarity over the temperature)."
+        q = F.normalize(emb.mean(1), dim=-1)
+        return torch.softmax(q @ self.memory_keys.T / self.log_temperature.exp(), -1)
 
     def forward(self, emb): # [B, P, E] prompt embeddings
         if emb.dim() != 3 or emb.shape[1] != self.n_prompts or emb.shape[2] != self.embed_dim:
@@ -169,18 +192,20 @@ class ParamGenerator(Pretrained, nn.Module):
         out = self.output_proj(self.out_norm(h[:, 0]))             # [B, T, output_dim]
         if self.cfg.num_basis:
             out = out + torch.einsum("bk,ktd->btd", self.coef(x.mean(1)), self.basis * self.cfg.basis_scale)
+        if self.cfg.zoo_memory and len(self.memory_keys):
+            out = out + torch.einsum("bz,ztd->btd", self.memory_weights(emb), self.memory_values)
         return out
 
     def artifact_config(self) -> dict:
         "`config.json`: the run's record (`meta`: training config, parameter layout, zoos) with this generator's shape."
         return {**self.meta, "config": {**self.meta.get("config", {}), "model": asdict(self.cfg)},
-                "embed_dim": self.embed_dim, "n_prompts": self.n_prompts}
+                "embed_dim": self.embed_dim, "n_prompts": self.n_prompts, "n_zoos": len(getattr(self, "memory_keys", ()))}
 
     @classmethod
     def from_artifact(cls, config: dict, tensors: dict, folder, device: str = "cpu") -> "ParamGenerator":
         "Rebuild a saved generator (eval mode) with its record in `.meta` (`from_pretrained` calls this)."
-        mc = dict(config["config"]["model"]); mc.setdefault("num_basis", 0)   # generators saved before the basis path had none
-        gen = cls(GeneratorConfig.from_dict(dict(config["config"], model=mc)).model, config["embed_dim"], config["n_prompts"])
+        mc = dict(config["config"]["model"]); mc.setdefault("num_basis", 0); mc.setdefault("zoo_memory", False)   # saved before those paths existed
+        gen = cls(GeneratorConfig.from_dict(dict(config["config"], model=mc)).model, config["embed_dim"], config["n_prompts"], config.get("n_zoos", 0))
         gen.load_state_dict(tensors); gen.meta, gen.folder = config, Path(folder)
         return gen.to(device).eval()
 

@@ -188,7 +188,9 @@ def train_generator(cfg: GeneratorConfig, # the YAML config
     data = load_training_data(cfg, enc, log)
     pairs = ZooPairs([(z["tokens"], z["train"]) for z in data["zoos"]], data["mask"])
     E = data["zoos"][0]["train"].shape[-1]
-    gen = ParamGenerator(cfg.model, E, cfg.data.samples_per_prompt)
+    gen = ParamGenerator(cfg.model, E, cfg.data.samples_per_prompt, len(data["zoos"]) if cfg.model.zoo_memory else 0)
+    if cfg.model.zoo_memory:   # a key (mean training prompt embedding) and a starting value (mean target) per zoo
+        gen.init_memory(torch.stack([z["train"].mean((0, 1)) for z in data["zoos"]]), torch.stack([z["tokens"].mean(0) for z in data["zoos"]]))
     n_params = sum(p.numel() for p in gen.parameters())
     bs = cfg.data.batch_size
     steps_per_epoch = max(1, len(pairs) // bs)
@@ -212,7 +214,7 @@ def _fit_generator(cfg, out, gen, data, pairs, summary, steps_per_epoch, max_ste
     ev = cfg.training.eval_every or steps_per_epoch
     tcfg = cfg.training.resolved(output_dir=str(out), max_steps=max_steps, eval_every=ev, ckpt_every=cfg.training.ckpt_every or ev,
                                  progress=progress)   # the nested engine section, with what the run decides
-    with torch.no_grad(): initial = _evaluate(gen, data, cfg)   # the untrained generator: in `zoo` mode, the training zoos' mean checkpoint
+    with torch.no_grad(): initial = _evaluate(gen, data, cfg)   # the untrained generator: in `zoo` mode, the training zoos' mean checkpoint (with the zoo memory, its lookup)
     opt = None
     if cfg.training.optimizer_type == "adam": opt = torch.optim.Adam(gen.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
     trainer = FabricTrainer(tcfg, cfg.device, swanlab=cfg.swanlab_kwargs())
