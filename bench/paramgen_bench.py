@@ -29,7 +29,8 @@ def generate_time(repeats: int = 5) -> dict:
     from taskweaver.paramgen import ParamGenerator, ModelConfig, ParamTokenizer, ZooNormalizer
     enc = load_text_encoder()
     torch.manual_seed(0)
-    gen = ParamGenerator(ModelConfig()).eval()     # default size: hidden 384, 512 x 384 tokens, 3 blocks, 8 basis grids
+    gen = ParamGenerator(ModelConfig(), n_zoos=4).eval()   # default size: hidden 384, 512 x 384 tokens, 3 blocks, 8 basis grids, a 4-zoo memory
+    gen.init_memory(torch.randn(4, 384), torch.randn(4, 512, 384))
     g = torch.Generator().manual_seed(0)
     sd = {f"l{i}.{m}.lora_{ab}.weight": torch.randn(s, generator=g) for i in range(30)
           for m, o in (("q", 576), ("v", 192)) for ab, s in (("A", (2, 576)), ("B", (o, 2)))}
