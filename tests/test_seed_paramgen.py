@@ -242,6 +242,7 @@ def test_inference_one_prompt(ws, trained, snippet):
     assert rc == 0, out
     assert f"generator: experiments/{exp}/results/final_model (what --model experiments/{exp}/results/final_model/generator_model.pt names)" in out, out
     assert "wrote parameters: generated_params.safetensors\n" in out and "wrote PEFT adapter: generated_params\n" in out, out
+    assert re.search(r"zoo memory attention \(which training zoos the prompts are like\): \S+ 1\.000\n", out), out   # one training zoo
     _check_adapter(ws, ws/"generated_params.safetensors", ws/"generated_params")
     assert not (ws/f"experiments/{exp}/results/final_model/generator_model.pt").exists()
 

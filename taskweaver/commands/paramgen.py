@@ -88,6 +88,7 @@ def _run_generate(a):
     print(f"wrote parameters: {r['output']}" + (f" (safetensors; --output {kw['output']} asked for a {Path(kw['output']).suffix or 'suffix-less'} name)"
                                                if r["output"] != str(kw["output"]) else ""))
     print(f"wrote PEFT adapter: {r['adapter_dir']}")
+    if r["memory_attention"]: print("zoo memory attention (which training zoos the prompts are like): " + ", ".join(f"{z} {w:.3f}" for z, w in r["memory_attention"].items()))
 
 def _run_eval(a):
     from taskweaver.paramgen.eval import evaluate_zoos

@@ -42,18 +42,32 @@ class AdapterGenerator:
         else:
             self.normalizer, self.ref_scales = None, torch.tensor(self.meta["ref_scales"], dtype=torch.float64)
 
-    @torch.no_grad()
-    def tokens(self, prompts: list) -> torch.Tensor:
-        "Normalised parameter tokens `[max_tokens, token_dim]` for a list of prompts (averaged over groups)."
+    def embed(self, prompts: list) -> torch.Tensor:
+        "`[groups, n_prompts, E]` sentence embeddings of the prompts, cut into the generator's groups."
         groups = prompt_groups_for(prompts, self.gen.n_prompts)
         flat = [x for g in groups for x in g]
         e = torch.as_tensor(self.encoder.encode(flat, convert_to_numpy=True, show_progress_bar=False), dtype=torch.float32, device=self.dev)
-        with autocast(self.dev, self.amp): return self.gen(e.view(len(groups), self.gen.n_prompts, -1)).mean(0).float().cpu()
+        return e.view(len(groups), self.gen.n_prompts, -1)
 
-    def generate(self, prompts: list | str) -> dict:
-        "A LoRA state dict (PEFT keys) generated from `prompts`."
+    @torch.no_grad()
+    def tokens(self, prompts: list, emb: torch.Tensor | None = None) -> torch.Tensor:
+        "Normalised parameter tokens `[max_tokens, token_dim]` for a list of prompts (averaged over groups); `emb`: their `embed`, if at hand."
+        e = self.embed(prompts) if emb is None else emb
+        with autocast(self.dev, self.amp): return self.gen(e).mean(0).float().cpu()
+
+    @torch.no_grad()
+    def memory_attention(self, prompts: list | str, emb: torch.Tensor | None = None) -> dict | None:
+        "Where an adapter for `prompts` comes from: their attention over the generator's training zoos (`{zoo: weight}`, averaged over groups); None without a zoo memory."
+        if not len(getattr(self.gen, "memory_keys", ())): return None
+        w = self.gen.memory_weights(self.embed([prompts] if isinstance(prompts, str) else prompts) if emb is None else emb).mean(0)
+        names = [z.get("name", f"zoo {i}") for i, z in enumerate(self.meta.get("zoos") or [])]
+        names = names if len(names) == len(w) else [f"zoo {i}" for i in range(len(w))]
+        return {n: round(float(x), 4) for n, x in zip(names, w)}
+
+    def generate(self, prompts: list | str, emb: torch.Tensor | None = None) -> dict:
+        "A LoRA state dict (PEFT keys) generated from `prompts` (`emb`: their `embed`, if at hand)."
         if isinstance(prompts, str): prompts = [prompts]
-        t = self.tokens(prompts).to(torch.float64)
+        t = self.tokens(prompts, emb).to(torch.float64)
         if self.normalizer is not None: t = self.normalizer.denormalize(t)
         sd = self.tokenizer.detokenize(t, self.ref_scales)
         return {k: v.float() if v.dtype == torch.float64 else v for k, v in sd.items()}
@@ -87,15 +101,15 @@ def generate_adapter(model_path: str, # a results/final_model folder (or its mod
                      encoder=None,
                      device: DeviceConfig | dict | None = None, # where the encoder and generator run: one accelerator and its precision (default: the CPU)
                     ) -> dict:
-    "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns the paths written (and the generator read) and timing."
+    "Generate a LoRA from prompts; write the state dict (safetensors) and a PEFT adapter folder. Returns the paths written (and the generator read), timing, and the prompts' attention over the training zoos (`memory_attention`, None without a zoo memory)."
     t0 = time.time()
     output = safetensors_output(output)   # refuse a bad name before loading anything
     model = resolve_generator_path(model_path)
     ag = AdapterGenerator(model, encoder, device)
-    t1 = time.time(); sd = ag.generate(prompts); gen_s = time.time() - t1
+    t1 = time.time(); emb = ag.embed([prompts] if isinstance(prompts, str) else prompts); sd = ag.generate(prompts, emb); gen_s = time.time() - t1
     atomic_save_file(sd, output, metadata=dict(prompts=json.dumps(prompts if isinstance(prompts, list) else [prompts])))
     pc = ag.meta.get("peft_config") or {}
     adapter_dir = Path(adapter_dir) if adapter_dir else output.with_suffix("")
     export_peft_adapter(sd, adapter_dir, pc.get("peft_config") or {}, pc.get("base_model"))
     return dict(output=str(output), adapter_dir=str(adapter_dir), model=str(ag.gen.folder or model), tensors=len(sd), numbers=sum(v.numel() for v in sd.values()),
-                generate_seconds=round(gen_s, 4), total_seconds=round(time.time() - t0, 2))
+                generate_seconds=round(gen_s, 4), total_seconds=round(time.time() - t0, 2), memory_attention=ag.memory_attention(prompts, emb))
