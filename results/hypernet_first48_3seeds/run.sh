@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every seed's multi-task LoRA and TaskWeaver (the runs of results/hypernet_recon_3seeds/) scored on the first 48 instances of each
+# Every seed's multi-task LoRA, TaskWeaver and recon -> SFT (the runs of results/hypernet_recon_3seeds/) scored on the first 48 instances of each
 # held-out task (8 tasks: TASKS) and of each held-out family task (9 Winogrande and CosmosQA tasks: FAMILIES), the same examples for
 # every seed: NLL and label accuracy, no generation; the base model is scored once (seed 0's LoRA call). Summarise with summarize.py.
 # RUNS: the folder holding recon_s0..2 (each from `taskweaver batch 10_hypernet --preset full -p seed N -p threads 2 -p recon true ...`);
@@ -17,4 +17,12 @@ done
 for s in 0 1 2; do
   taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/taskweaver/final --tasks $FAMILIES --max_instances 48 \
     --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/heldfam_taskweaver_control_s$s.json
+done
+# recon -> SFT with its swapped-definition control (and the no-definition forms) on both fixed sets; its own NLL is the "system" entry
+for split in heldfam heldtasks; do
+  folder=$TASKS; [ $split = heldfam ] && folder=$FAMILIES
+  for s in 0 1 2; do
+    taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/recon_sft/final --tasks $folder --max_instances 48 \
+      --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_recon_sft_control_s$s.json
+  done
 done

@@ -1,59 +1,64 @@
-"TaskWeaver vs multi-task LoRA on the first 48 instances of every held-out task and held-out family task, the same examples for all 3 seeds: `python summarize.py [folder of run.sh outputs]`."
+"TaskWeaver and recon -> SFT vs multi-task LoRA on the first 48 instances of every held-out task and held-out family task, the same examples for all 3 seeds, and each hypernetwork against its swapped-definition control: `python summarize.py [folder of run.sh outputs]`."
 import json, os, numpy as np
 from taskweaver.utils import paired_interval
 import gzip
 from sys import argv
 D = argv[1] if len(argv) > 1 else "."
 fmt = lambda d: f"{d['mean']:+.3f}" + ("" if d["lo"] is None else f" [{d['lo']:+.3f}, {d['hi']:+.3f}]")
+def load(name):
+    "One `hypernet eval --output` file of this folder (plain or gzipped), or None."
+    for f in (f"{D}/{name}.json", f"{D}/{name}.json.gz"):
+        if os.path.exists(f): return json.load(gzip.open(f) if f.endswith(".gz") else open(f))
+
+SYSTEMS = dict(lora="{split}_lora_s{s}", taskweaver="{split}_taskweaver_s{s}", recon_sft="{split}_recon_sft_control_s{s}")   # recon -> SFT: from its control run
 for split in ("heldtasks", "heldfam"):
     R = {}
     for s in range(3):
-        for sys in ("lora", "taskweaver"):
-            f = f"{D}/{split}_{sys}_s{s}.json"
-            f = f if os.path.exists(f) else f + ".gz"
-            if os.path.exists(f):
-                r = json.load(gzip.open(f) if f.endswith(".gz") else open(f)); R[(sys, s)] = r["system"]
+        for sys, name in SYSTEMS.items():
+            r = load(name.format(split=split, s=s))
+            if r:
+                R[(sys, s)] = r["system"]
                 if "base" in r: R[("base", 0)] = r["base"]
     if not R: continue
     print(f"== {split}: n_examples {next(iter(R.values()))['n_nll']}, labelled {next(iter(R.values())).get('n_labelled')}")
-    for sys in ("base", "lora", "taskweaver"):
+    for sys in ("base", *SYSTEMS):
         ss = [s for s in range(3) if (sys, s) in R]
         if not ss: continue
         g = lambda m: [R[(sys, s)].get(m) for s in ss]
         print(f"  {sys:10s} seeds {ss} nll {[round(x, 3) for x in g('nll')]} task-mean {[round(x, 3) for x in g('nll_task_mean')]}",
               *(f"{m} {[round(x, 3) for x in g(m)]}" for m in ("label_accuracy", "label_shuffled", "label_accuracy_calibrated", "label_shuffled_calibrated") if None not in g(m)),
               f"majority {R[(sys, ss[0])].get('label_majority')}")
-    ss = [s for s in range(3) if ("lora", s) in R and ("taskweaver", s) in R]
-    if len(ss) >= 1:
-        a, b = [R[("taskweaver", s)] for s in ss], [R[("lora", s)] for s in ss]
-        print(f"  TaskWeaver vs LoRA (positive = TaskWeaver better), seeds {ss}:",
+    for first, second in (("taskweaver", "lora"), ("recon_sft", "lora"), ("recon_sft", "taskweaver")):
+        ss = [s for s in range(3) if (first, s) in R and (second, s) in R]
+        if not ss: continue
+        a, b = [R[(first, s)] for s in ss], [R[(second, s)] for s in ss]
+        print(f"  {first} vs {second} (positive = {first} better), seeds {ss}:",
               "nll", fmt(paired_interval([x["nll"] for x in b], [x["nll"] for x in a])), [round(y["nll"] - x["nll"], 3) for x, y in zip(a, b)],
               "| task-mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])),
               *(f"| {m} {fmt(paired_interval([x[m] for x in a], [x[m] for x in b]))}" for m in ("label_accuracy", "label_accuracy_calibrated") if a[0].get(m) is not None))
         wins = {t: [round(y["per_task"][t]["nll"] - x["per_task"][t]["nll"], 3) for x, y in zip(a, b)] for t in a[0]["per_task"]}
-        for t, w in wins.items(): print(f"     {t[:50]:50s} LoRA - TW nll per seed {w}")
-    for sys in ("lora", "taskweaver"):
+        for t, w in wins.items(): print(f"     {t[:50]:50s} {second} - {first} nll per seed {w}")
+    for sys in SYSTEMS:
         ss = [s for s in range(3) if (sys, s) in R]
-        if R[(sys, ss[0])].get("label_accuracy") is None: continue
+        if not ss or R[(sys, ss[0])].get("label_accuracy") is None: continue
         print(f"  {sys} reads the input: calibrated - its shuffled floor", fmt(paired_interval([R[(sys, s)]["label_accuracy_calibrated"] for s in ss], [R[(sys, s)]["label_shuffled_calibrated"] for s in ss])),
               "| raw - floor", fmt(paired_interval([R[(sys, s)]["label_accuracy"] for s in ss], [R[(sys, s)]["label_shuffled"] for s in ss])))
     for t in R[("lora", 0)]["per_task"]:
         if "label_choices" in R[("lora", 0)]["per_task"][t]:
-            print("    ", t[:40], "LoRA", [R[("lora", s)]["per_task"][t]["label_choices"] for s in range(3) if ("lora", s) in R])
-            print("    ", t[:40], "TW  ", [R[("taskweaver", s)]["per_task"][t]["label_choices"] for s in range(3) if ("taskweaver", s) in R])
+            for sys in SYSTEMS:
+                if any((sys, s) in R for s in range(3)):
+                    print("    ", t[:40], f"{sys:10s}", [R[(sys, s)]["per_task"][t]["label_choices"] for s in range(3) if (sys, s) in R])
 
-# the swapped-definition control on the held-out families
-R = {}
-for s in range(3):
-    f = f"{D}/heldfam_taskweaver_control_s{s}.json"
-    f = f if os.path.exists(f) else f + ".gz"
-    if os.path.exists(f): R[s] = json.load(gzip.open(f) if f.endswith(".gz") else open(f))
-ss = sorted(R)
-print("== held-out families, TaskWeaver vs its swapped-definition control, the same 432 examples, seeds", ss)
-for cond, get in (("definition in prompt", lambda r, k: r[k]), ("no definition", lambda r, k: r["no_definition"][k])):
-    a, b = [get(R[s], "system") for s in ss], [get(R[s], "swapped_descriptions") for s in ss]
-    print(f"  {cond}: NLL TaskWeaver {[round(x['nll'], 3) for x in a]}, control {[round(x['nll'], 3) for x in b]};",
-          "control minus TaskWeaver", fmt(paired_interval([x["nll"] for x in b], [x["nll"] for x in a])), [round(y["nll"] - x["nll"], 3) for x, y in zip(a, b)],
-          "| task mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])))
-    for t in a[0]["per_task"]:
-        print(f"     {t[:50]:50s} control - TW per seed {[round(y['per_task'][t]['nll'] - x['per_task'][t]['nll'], 3) for x, y in zip(a, b)]}")
+# each hypernetwork against its swapped-definition control (another task's definition; and with no definition in the prompt)
+for split, sys in (("heldfam", "taskweaver"), ("heldfam", "recon_sft"), ("heldtasks", "recon_sft")):
+    R = {s: r for s in range(3) if (r := load(f"{split}_{sys}_control_s{s}"))}
+    ss = sorted(R)
+    if not ss: continue
+    print(f"== {split}, {sys} vs its swapped-definition control, the same {R[ss[0]]['system']['n_nll']} examples, seeds", ss)
+    for cond, get in (("definition in prompt", lambda r, k: r[k]), ("no definition", lambda r, k: r["no_definition"][k])):
+        a, b = [get(R[s], "system") for s in ss], [get(R[s], "swapped_descriptions") for s in ss]
+        print(f"  {cond}: NLL {sys} {[round(x['nll'], 3) for x in a]}, control {[round(x['nll'], 3) for x in b]};",
+              f"control minus {sys}", fmt(paired_interval([x["nll"] for x in b], [x["nll"] for x in a])), [round(y["nll"] - x["nll"], 3) for x, y in zip(a, b)],
+              "| task mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])))
+        for t in a[0]["per_task"]:
+            print(f"     {t[:50]:50s} control - {sys} per seed {[round(y['per_task'][t]['nll'] - x['per_task'][t]['nll'], 3) for x, y in zip(a, b)]}")
