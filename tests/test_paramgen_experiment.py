@@ -23,6 +23,9 @@ def test_paramgen_experiment_notebook_tiny(tmp_path):
     assert [r["system"] for r in lodo["rows"]][:4] == ["base", "mean of other zoos' checkpoints", "nearest zoo (arc-easy) best checkpoint",
                                                        "nearest zoo (arc-easy) mean checkpoint"]
     assert "generated, seed 1 (mean over groups)" in [r["system"] for r in lodo["rows"]]
+    mem = lodo["rows"][4]   # the zoo memory alone (one training zoo: its mean checkpoint), and the generator paired with it
+    assert mem["system"] == "zoo memory alone (untrained generator)" and mem["attention"] == {"arc-easy": 1.0}
+    assert abs(mem["val_nll"] - lodo["rows"][3]["val_nll"]) < 1e-4 and lodo["comparisons"]["generated - zoo memory alone"]["nll_rows"]["n"] == 12
     assert all(r["val_nll"] > 0 and len(r["nll_rows"]) == 6 for r in lodo["rows"])
     d = lodo["comparisons"]["generated - other zoos' mean"]["nll_rows"]   # paired by (seed, question): 2 seeds x 6 questions
     assert d["n"] == 12 and d["seeds"] == 2 and d["lo"] <= d["mean"] <= d["hi"] and len(d["per_seed"]) == 2
