@@ -50,7 +50,7 @@ for split in ("heldtasks", "heldfam"):
                     print("    ", t[:40], f"{sys:10s}", [R[(sys, s)]["per_task"][t]["label_choices"] for s in range(3) if (sys, s) in R])
 
 # each hypernetwork against its swapped-definition control (another task's definition; and with no definition in the prompt)
-for split, sys in (("heldfam", "taskweaver"), ("heldfam", "recon_sft"), ("heldtasks", "recon_sft")):
+for split, sys in (("heldfam", "taskweaver"), ("heldfam", "recon_sft"), ("heldtasks", "taskweaver"), ("heldtasks", "recon_sft")):
     R = {s: r for s in range(3) if (r := load(f"{split}_{sys}_control_s{s}"))}
     ss = sorted(R)
     if not ss: continue
