@@ -5,6 +5,7 @@
 # %% ../nbs/hypernet/12_hypernet_train.ipynb #343db0dd
 from __future__ import annotations
 import json, math, random, time, typing, warnings
+from collections import Counter
 from dataclasses import dataclass, field, asdict, fields
 from typing import Literal
 from pathlib import Path
@@ -355,9 +356,7 @@ def shuffled_accuracy(chosen: list, # each example's chosen label
     tot = 0.0
     for t in set(tasks):
         idx = [i for i, u in enumerate(tasks) if u == t]
-        picks = {}
-        for j in idx: picks[chosen[j]] = picks.get(chosen[j], 0) + 1
-        tot += sum(n * sum(c in refs[i] for i in idx) for c, n in picks.items()) / len(idx)   # each label: how often chosen × how many inputs accept it
+        tot += sum(n * sum(c in refs[i] for i in idx) for c, n in Counter(chosen[j] for j in idx).items()) / len(idx)   # each label: how often chosen × how many inputs accept it
     return tot / max(len(chosen), 1)
 
 def evaluate_system(model, ds, tokenizer, n_generate: int = 64, max_new_tokens: int = 32, kind: str = "text",

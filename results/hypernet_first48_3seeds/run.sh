@@ -13,19 +13,12 @@ for split in heldtasks heldfam; do
       --n_generate 0 --max_length 320 --seed $s $B --output $OUT/${split}_${sys}_s$s.json
   done; done
 done
-# TaskWeaver's swapped-definition control (and the no-definition forms) on the same held-out family and held-out task examples
-for split in heldfam heldtasks; do
+# TaskWeaver and recon -> SFT with their swapped-definition control (and the no-definition forms) on both fixed sets;
+# recon -> SFT's own NLL is the "system" entry of its control file
+for sys in taskweaver recon_sft; do for split in heldfam heldtasks; do
   folder=$TASKS; [ $split = heldfam ] && folder=$FAMILIES
   for s in 0 1 2; do
-    taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/taskweaver/final --tasks $folder --max_instances 48 \
-      --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_taskweaver_control_s$s.json
+    taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/$sys/final --tasks $folder --max_instances 48 \
+      --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_${sys}_control_s$s.json
   done
-done
-# recon -> SFT with its swapped-definition control (and the no-definition forms) on both fixed sets; its own NLL is the "system" entry
-for split in heldfam heldtasks; do
-  folder=$TASKS; [ $split = heldfam ] && folder=$FAMILIES
-  for s in 0 1 2; do
-    taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/recon_sft/final --tasks $folder --max_instances 48 \
-      --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_recon_sft_control_s$s.json
-  done
-done
+done; done

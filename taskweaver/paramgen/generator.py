@@ -177,10 +177,11 @@ class ParamGenerator(Pretrained, nn.Module):
                              f"{list(self.memory_values.shape)} expected, got {list(keys.shape)} and {list(values.shape)}")
         self.memory_keys.copy_(F.normalize(keys.float(), dim=-1)); self.memory_values.copy_(values)
 
-    def memory_weights(self, emb): # [B, P, E] prompt embeddings
+    def memory_weights(self, emb, # [B, P, E] prompt embeddings
+                       temperature: float | None = None): # None = the learned one (e.g. `cfg.memory_temperature`: the start's)
         "`[B, n_zoos]`: each prompt group's attention over the training zoos (softmax of cosine similarity over the temperature)."
         q = F.normalize(emb.mean(1), dim=-1)
-        return torch.softmax(q @ self.memory_keys.T / self.log_temperature.exp(), -1)
+        return torch.softmax(q @ self.memory_keys.T / (self.log_temperature.exp() if temperature is None else temperature), -1)
 
     def forward(self, emb): # [B, P, E] prompt embeddings
         if emb.dim() != 3 or emb.shape[1] != self.n_prompts or emb.shape[2] != self.embed_dim:
