@@ -55,6 +55,7 @@ class HypernetTrainConfig:
     held_out_tasks: list | None = None     # task names kept out of training and validation (the test); comma-separated on the CLI
     held_out_families: list | None = None  # source datasets held out whole, every task of each (e.g. winogrande); comma-separated on the CLI
     n_held_out: int = 0                    # or hold out this many random tasks (when no tasks or families are named)
+    train_tasks: int | None = None         # train on this many of the training tasks (a sample drawn with train.seed; None: all); the test is unchanged
     max_per_task: int | None = None        # cap on training examples per task (seeded sample)
     max_length: int = 256                  # tokens per example (prompt + completion); longer inputs are cut in the middle, never definitions or answers
     definition_in_prompt: bool = True      # task files: the prompt carries the task definition (False: only the hypernetwork reads it)
@@ -71,7 +72,7 @@ class HypernetTrainConfig:
         if self.method not in METHODS: raise UserError(f"method={self.method!r}: allowed are {', '.join(METHODS)}")
         if self.phrasings not in ("definition", "all"): raise UserError(f"phrasings={self.phrasings!r}: allowed are definition, all")
         if not isinstance(self.lora_rank, int) or self.lora_rank <= 0: raise UserError(f"lora_rank must be a positive integer, got {self.lora_rank!r}")
-        check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", num_epochs=">=1", val_size=">=1", n_held_out=">=0",
+        check_ranges(self, dict(hidden_dim=">=1", lora_alpha=">0", batch_size=">=1", num_epochs=">=1", val_size=">=1", n_held_out=">=0", train_tasks=">=1",
                                 max_per_task=">=1", max_length=">=1", shared_lr_scale=">0"))
         if self.resume and self.overwrite: raise UserError("--resume and --overwrite exclude each other")
         if self.dataset_config is None and not self.use_default_dataset:
@@ -94,12 +95,13 @@ class SFTData:
     validation: typing.Any
     test: typing.Any
     truncation: dict = field(default_factory=dict)   # task -> examples, input_cut, dropped (as built, before splitting)
+    unused: list = field(default_factory=list)       # training tasks left out by `train_tasks`
     def report(self) -> dict:
         "Split sizes, and per task its split and how many examples were cut or dropped to fit `max_length`."
         split = {**{t: "train" for t in set(self.train["task"]) | set(self.validation["task"])}, **{t: "test" for t in set(self.test["task"])}}
         phr = {}
         for t, x in zip(self.train["task"], self.train["task_text"]): phr.setdefault(t, set()).add(x)
-        tasks = {t: dict(s, split=split.get(t, "dropped"), **({"phrasings": len(phr[t])} if t in phr else {}))
+        tasks = {t: dict(s, split=split.get(t, "unused" if t in self.unused else "dropped"), **({"phrasings": len(phr[t])} if t in phr else {}))
                  for t, s in sorted(self.truncation.items())}
         n = sum(s["examples"] for s in tasks.values())
         return dict(sizes={k: len(getattr(self, k)) for k in ("train", "validation", "test")}, examples=n,
@@ -119,11 +121,20 @@ def prepare_data(cfg: HypernetTrainConfig, tokenizer) -> SFTData:
     held = held_out_task_names(sorted(set(ds["task"])), cfg.held_out_tasks, cfg.held_out_families)
     if len(ds) <= cfg.val_size and not (held or cfg.n_held_out):
         raise UserError(f"{len(ds)} examples are too few for val_size={cfg.val_size}")
+    unused = []
+    if cfg.train_tasks:   # a sample of the training tasks (the test tasks stay as they are)
+        first = split_by_task(ds, held_out=held or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed)
+        trained, held = sorted(set(first["train"]["task"])), sorted(set(first["test"]["task"]))
+        if cfg.train_tasks > len(trained):
+            raise UserError(f"train_tasks={cfg.train_tasks}: only {len(trained)} tasks are left for training; allowed are 1 to {len(trained)}, or None for all")
+        keep = set(random.Random(cfg.train.seed).sample(trained, cfg.train_tasks)) | set(held)
+        unused = [t for t in trained if t not in keep]
+        ds = ds.filter(lambda t: t in keep, input_columns="task")
     sp = split_by_task(ds, held_out=held or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed, val_size=cfg.val_size)
     train = cap_per_task(sp["train"], cfg.max_per_task, cfg.train.seed) if cfg.max_per_task else sp["train"]
     if "phrasing" in train.column_names:   # training reads the phrasings; validation and test read the definitions
         train = train.remove_columns("task_text").rename_column("phrasing", "task_text")
-    return SFTData(_keep(train), _keep(sp["validation"]), _keep(sp["test"]), creator.truncation)
+    return SFTData(_keep(train), _keep(sp["validation"]), _keep(sp["test"]), creator.truncation, unused)
 
 def held_out_task_names(tasks: list, # every task of the dataset
                         held_out_tasks: list | None = None, held_out_families: list | None = None) -> list:
