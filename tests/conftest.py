@@ -84,12 +84,15 @@ def serve(cmd, port: int, url: str, cwd=None, timeout: float = 60, **popen):
 
 @contextmanager
 def voila_server(notebook, timeout: float = 120):
-    """Serve one notebook with Voila on 127.0.0.1 and a free port; yields the page URL; stops the server by PID."""
+    """Serve one notebook with Voila on 127.0.0.1 and a free port; yields the page URL; stops the server by PID.
+    Its log goes to a file in test-artifacts/ (an unread pipe fills up, and a server blocked writing its log never serves the page)."""
     port = free_port()
-    with serve([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS/f"voila_{Path(notebook).stem}_{port}.log", "w") as log, \
+         serve([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
                 "--Voila.ip=127.0.0.1", "--ServerApp.disable_check_xsrf=True", "--VoilaConfiguration.file_allowlist=['.*']"],
                port, f"http://127.0.0.1:{port}/", cwd=Path(notebook).parent, timeout=timeout,
-               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as url:
+               stdout=log, stderr=subprocess.STDOUT) as url:
         yield url
 
 POINTS_JS = "[...document.querySelectorAll('.js-plotly-plot .scatterlayer .point')].map(e => e.getAttribute('transform'))"
