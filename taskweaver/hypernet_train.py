@@ -17,7 +17,7 @@ from .utils import strict_from_dict, atomic_write_json, config_diff, atomic_writ
 from .runs import open_run, check_run
 from .models import load_base_model, load_text_encoder, lora_targets
 from .data import PROCESSORS, DatasetProcessor, get_processor
-from .sft_data import (DatasetCreator, DatasetConfig, load_dataset_config, split_by_task, DataCollatorWithPromptLengths, per_task_sample,
+from .sft_data import (DatasetCreator, DatasetConfig, load_dataset_config, split_by_task, choose_held_out, DataCollatorWithPromptLengths, per_task_sample,
                                  DEFAULT_DATASET_CONFIG)
 from .utils import DeviceConfig, eval_device, autocast, bootstrap_ci, paired_interval
 from .train import TrainConfig, FabricTrainer, check_accelerator
@@ -123,8 +123,9 @@ def prepare_data(cfg: HypernetTrainConfig, tokenizer) -> SFTData:
         raise UserError(f"{len(ds)} examples are too few for val_size={cfg.val_size}")
     unused = []
     if cfg.train_tasks:   # a sample of the training tasks (the test tasks stay as they are)
-        first = split_by_task(ds, held_out=held or None, n_held_out=cfg.n_held_out, seed=cfg.train.seed)
-        trained, held = sorted(set(first["train"]["task"])), sorted(set(first["test"]["task"]))
+        names = sorted(set(ds["task"]))
+        held = choose_held_out(names, held or None, cfg.n_held_out, cfg.train.seed)
+        trained = [t for t in names if t not in set(held)]
         if cfg.train_tasks > len(trained):
             raise UserError(f"train_tasks={cfg.train_tasks}: only {len(trained)} tasks are left for training; allowed are 1 to {len(trained)}, or None for all")
         keep = set(random.Random(cfg.train.seed).sample(trained, cfg.train_tasks)) | set(held)

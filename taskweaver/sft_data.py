@@ -15,7 +15,7 @@ from .data import DatasetProcessor, PROCESSORS, get_processor, data_path
 
 # %% auto #0
 __all__ = ['DEFAULT_DATASET_CONFIG', 'DatasetConfig', 'load_dataset_config', 'DatasetCreator', 'create_dataset',
-           'per_task_sample', 'split_by_task', 'DataCollatorWithPromptLengths', 'train_bpe']
+           'per_task_sample', 'choose_held_out', 'split_by_task', 'DataCollatorWithPromptLengths', 'train_bpe']
 
 # %% ../nbs/01b_sft_data.ipynb #a0dc49de
 @dataclass
@@ -116,20 +116,25 @@ def per_task_sample(tasks: list, # the task of each example
         picked += [p[k] for p in pools if k < len(p)][: n - len(picked)]; k += 1
     return sorted(picked)
 
+def choose_held_out(tasks: list, # every task name, sorted
+                    held_out: list | None = None, # task names to hold out; None picks `n_held_out` at random
+                    n_held_out: int = 8, seed: int = 0) -> list:
+    "The held-out task names `split_by_task` uses: the named ones (checked against `tasks`) or a seeded sample of `n_held_out`."
+    if held_out is None and n_held_out == 0: return []
+    if held_out is None:
+        if n_held_out >= len(tasks): raise ValueError(f"n_held_out={n_held_out} leaves no training task (there are {len(tasks)})")
+        return random.Random(seed).sample(tasks, n_held_out)
+    unknown = [t for t in held_out if t not in tasks]
+    if unknown: raise ValueError(f"held-out task(s) {unknown} not in the dataset; tasks are: {', '.join(tasks)}")
+    return list(held_out)
+
 def split_by_task(ds: Dataset, # a dataset with a `task` column
                   held_out: list | None = None, # task names to hold out; None picks `n_held_out` at random
                   n_held_out: int = 8, seed: int = 0,
                   val_size: int = 0, # also a `validation` split of this many examples of the *training* tasks (an equal share of each)
                  ) -> datasets.DatasetDict:
     "Split a dataset into `train` and `test` by task (no task appears in both); `validation` comes from the training tasks, apart from `train`."
-    tasks = sorted(set(ds["task"]))
-    if held_out is None and n_held_out == 0: held_out = []
-    if held_out is None:
-        if n_held_out >= len(tasks): raise ValueError(f"n_held_out={n_held_out} leaves no training task (there are {len(tasks)})")
-        held_out = random.Random(seed).sample(tasks, n_held_out)
-    unknown = [t for t in held_out if t not in tasks]
-    if unknown: raise ValueError(f"held-out task(s) {unknown} not in the dataset; tasks are: {', '.join(tasks)}")
-    hs = set(held_out)
+    hs = set(choose_held_out(sorted(set(ds["task"])), held_out, n_held_out, seed))
     out = dict(train=ds.filter(lambda t: t not in hs, input_columns="task"), test=ds.filter(lambda t: t in hs, input_columns="task"))
     if val_size and not len(out["train"]): out["validation"] = out["train"]   # every task held out: nothing to validate on
     elif val_size:
