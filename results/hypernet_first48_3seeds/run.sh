@@ -22,3 +22,12 @@ for sys in taskweaver recon_sft; do for split in heldfam heldtasks; do
       --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_${sys}_control_s$s.json
   done
 done; done
+# The multi-task LoRA with no definition in the prompt on both fixed sets (its --control run: "system" repeats its own row above,
+# "no_definition" is the new one), so every system's no-definition form is paired on the same examples (summarize.py's last section)
+for split in heldtasks heldfam; do
+  folder=$TASKS; [ $split = heldfam ] && folder=$FAMILIES
+  for s in 0 1 2; do
+    taskweaver hypernet eval --model $RUNS/recon_s$s/10_hypernet/lora/final --tasks $folder --max_instances 48 \
+      --n_generate 0 --max_length 320 --seed $s --no-base --control --output $OUT/${split}_lora_control_s$s.json
+  done
+done

@@ -62,3 +62,28 @@ for split, sys in (("heldfam", "taskweaver"), ("heldfam", "recon_sft"), ("heldta
               "| task mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])))
         for t in a[0]["per_task"]:
             print(f"     {t[:50]:50s} control - {sys} per seed {[round(y['per_task'][t]['nll'] - x['per_task'][t]['nll'], 3) for x, y in zip(a, b)]}")
+
+# every system with no definition in the prompt, paired on the same examples: each hypernetwork's control run against the LoRA's
+for split in ("heldtasks", "heldfam"):
+    L = {s: r for s in range(3) if (r := load(f"{split}_lora_control_s{s}"))}
+    if not L: continue
+    same = [abs(L[s]["system"]["nll"] - load(f"{split}_lora_s{s}")["system"]["nll"]) < 1e-6 for s in sorted(L)]
+    print(f"== {split}, no definition in the prompt, vs the multi-task LoRA (its definition-in-prompt NLL equals its own run's: {all(same)})")
+    print(f"  lora: NLL {[round(L[s]['no_definition']['system']['nll'], 3) for s in sorted(L)]}",
+          *(f"{m} {[round(L[s]['no_definition']['system'][m], 3) for s in sorted(L)]}" for m in ("label_accuracy", "label_accuracy_calibrated", "label_majority")
+            if L[min(L)]["no_definition"]["system"].get(m) is not None))
+    for sys in ("taskweaver", "recon_sft"):
+        H = {s: r for s in range(3) if (r := load(f"{split}_{sys}_control_s{s}"))}
+        ss = sorted(set(L) & set(H))
+        if not ss: continue
+        a, b = [H[s]["no_definition"]["system"] for s in ss], [L[s]["no_definition"]["system"] for s in ss]
+        print(f"  {sys} vs lora (positive = {sys} better), seeds {ss}: NLL {sys} {[round(x['nll'], 3) for x in a]};",
+              "nll", fmt(paired_interval([x["nll"] for x in b], [x["nll"] for x in a])), [round(y["nll"] - x["nll"], 3) for x, y in zip(a, b)],
+              "| task-mean", fmt(paired_interval([x["nll_task_mean"] for x in b], [x["nll_task_mean"] for x in a])),
+              *(f"| {m} {[round(x[m], 3) for x in a]} {fmt(paired_interval([x[m] for x in a], [x[m] for x in b]))}"
+                for m in ("label_accuracy", "label_accuracy_calibrated") if a[0].get(m) is not None))
+        for t in a[0]["per_task"]:
+            line = [round(y["per_task"][t]["nll"] - x["per_task"][t]["nll"], 3) for x, y in zip(a, b)]
+            if "label_accuracy" in a[0]["per_task"][t]:
+                line = f"{line}; label accuracy {sys} {[round(x['per_task'][t]['label_accuracy'], 3) for x in a]}, lora {[round(y['per_task'][t]['label_accuracy'], 3) for y in b]}"
+            print(f"     {t[:50]:50s} lora - {sys} nll per seed {line}")
