@@ -41,14 +41,13 @@ if all(n in M for n in COUNTS.values()):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     print("\n== slope per doubling of the training tasks (least squares over 11, 22, 43 tasks, one per seed): mean [95% t interval] (per seed)")
     for ax, split in zip(axes, ("held-out tasks", "held-out families")):
-        for label, cond, metric, a, b, sign in PAIRS:
-            if metric != "nll": continue
+        for k, (label, cond, metric, a, b, sign) in enumerate(p for p in PAIRS if p[2] == "nll"):
             lead = np.array([[sign * (m[split][cond][b][metric] - m[split][cond][a][metric]) for m in M[n]] for n in COUNTS.values()])   # [counts, seeds]
             slopes = [float(np.polyfit(x, lead[:, s], 1)[0]) for s in range(lead.shape[1])]
             print(f"  {split:17s} {label:50s} {fmt(paired_interval(slopes))} {per_seed(slopes)}")
             ci = [paired_interval(list(v)) for v in lead]
             mean = np.array([c["mean"] for c in ci])
-            ax.errorbar(list(COUNTS), mean, yerr=[mean - [c["lo"] for c in ci], [c["hi"] for c in ci] - mean], capsize=3, marker="o", label=label)
+            ax.errorbar([n * 2 ** (0.04 * (k - 1.5)) for n in COUNTS], mean, yerr=[mean - [c["lo"] for c in ci], [c["hi"] for c in ci] - mean], capsize=3, marker="o", label=label)
         ax.axhline(0, color="grey", lw=0.8); ax.set_xscale("log", base=2); ax.set_xticks(list(COUNTS), [str(n) for n in COUNTS])
         ax.set_title(split); ax.set_xlabel("training tasks")
     axes[0].set_ylabel("NLL lead of TaskWeaver (nats; > 0 = better)")
