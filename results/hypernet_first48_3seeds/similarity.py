@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from taskweaver.data import data_path
 from taskweaver.models import load_text_encoder
-from taskweaver.processors import task_family, _definition
+from taskweaver.processors import task_family, task_phrasings
 HERE = os.path.dirname(os.path.abspath(__file__))
 D = argv[1] if len(argv) > 1 else HERE
 def load(name):
@@ -19,7 +19,7 @@ def load(name):
         if os.path.exists(f): return json.load(gzip.open(f) if f.endswith(".gz") else open(f))
 files = {f.stem: f for folder in (data_path("natural_instructions_v1", "tasks"), data_path("super_natural_instructions", "contributor_drafts"))
          for f in sorted(folder.glob("*.json"))}
-defs = {t: _definition(json.loads(f.read_text(encoding="utf-8"))) for t, f in files.items()}
+defs = {t: task_phrasings(json.loads(f.read_text(encoding="utf-8")), t)[0] for t, f in files.items()}   # the first phrasing is the Definition
 split = json.load(open(f"{HERE}/../hypernet_ablations_3seeds/tasks11/tasks_seed0.json"))
 train = sorted(split["train"] + split["unused"])
 enc = load_text_encoder(None)
