@@ -35,8 +35,7 @@ for name in ("heldtasks", "heldfam"):
         j = int(sims.argmax())
         cost = np.mean([c["swapped_descriptions"]["per_task"][t]["nll"] - c["system"]["per_task"][t]["nll"] for c in ctl])
         lead = np.mean([l[t]["nll"] - w[t]["nll"] for l, w in zip(lora, tw)])
-        rows.append(dict(split=name, task=t, family=task_family(t), nearest=train[j], sim=float(sims[j]),
-                         same_family_trained=any(task_family(u) == task_family(t) for u in train), control_cost=float(cost), lead=float(lead)))
+        rows.append(dict(split=name, task=t, family=task_family(t), nearest=train[j], sim=float(sims[j]), control_cost=float(cost), lead=float(lead)))
 print(f"{len(train)} training tasks; per test task: nearest training definition (cosine), control cost and lead over the LoRA (NLL, mean of 3 seeds)")
 for r in sorted(rows, key=lambda r: -r["sim"]):
     print(f"  {r['split']:9s} {r['task'][:46]:46s} {r['sim']:.3f} {r['nearest'][:40]:40s} control {r['control_cost']:+.3f}  lead {r['lead']:+.3f}")
